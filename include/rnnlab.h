@@ -1,0 +1,248 @@
+/*
+ * rnnlab.h — the public API of librnnlab: tanh RNN, LSTM and GRU sequence models
+ * (Chung, Gulcehre, Cho, Bengio 2014), trained by exact BPTT on a CPU.
+ *
+ * Conventions
+ *   - Every public name starts with rnl_ / RNL_.
+ *   - Functions that can fail return an rnl_status; on failure a one-line message naming the
+ *     file or option at fault is kept per thread and returned by rnl_last_error().
+ *   - Objects come in create/free pairs; the caller owns what a create returns and frees it
+ *     with the matching free (free functions accept NULL).
+ *   - Dimension letters: T time steps, B sequences in a batch, I inputs, H hidden units,
+ *     O outputs, G gates (tanh 1, GRU 3, LSTM 4). Arrays are row-major, time-major:
+ *     x[t][b][i] is x[(t*B + b)*I + i].
+ *   - rnl_real is float (double when the library is built with -DRNL_DOUBLE, which the
+ *     gradient-check tests use). Checkpoints always store float32.
+ */
+#ifndef RNNLAB_H
+#define RNNLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RNL_VERSION "0.1.0"
+
+#ifdef RNL_DOUBLE
+typedef double rnl_real;
+#else
+typedef float rnl_real;
+#endif
+
+/* ------------------------------------------------------------------------------------------
+ * Status codes. The numbering is also the tool's exit-code scheme (see docs/ERRORS.md).
+ * ---------------------------------------------------------------------------------------- */
+typedef enum {
+    RNL_OK = 0,
+    RNL_ERR_USAGE = 2,   /* bad option, bad argument, inconsistent configuration */
+    RNL_ERR_DATA = 3,    /* malformed or missing input data / model file contents */
+    RNL_ERR_IO = 4,      /* cannot open, read, write, rename a file */
+    RNL_ERR_NUMERIC = 5, /* non-finite loss, gradient or parameter */
+    RNL_ERR_NOMEM = 6,   /* allocation failed */
+    RNL_ERR_INTERNAL = 7 /* a feature that is not available in this build */
+} rnl_status;
+
+/* A short name for the status ("ok", "usage", "data", "io", "numeric", "nomem", "internal"). */
+const char *rnl_status_string(rnl_status s);
+/* The message of the last failure on this thread ("" if none). Valid until the next failure. */
+const char *rnl_last_error(void);
+/* Set the last error (printf-style) and return s; used by every module of the library. */
+rnl_status rnl_fail(rnl_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ------------------------------------------------------------------------------------------
+ * Model configuration
+ * ---------------------------------------------------------------------------------------- */
+typedef enum { RNL_CELL_TANH = 0, RNL_CELL_GRU = 1, RNL_CELL_LSTM = 2 } rnl_cell;
+/* PAPER: the equations of Chung et al. 2014 (paper.md §1): GRU with reset before U and
+ *        h = (1-z) h_prev + z h~; LSTM with diagonal peepholes.
+ * PYTORCH: torch.nn.GRU (reset after U_h, extra recurrent candidate bias c_h,
+ *        h = (1-z) n + z h_prev) and torch.nn.LSTM (no peepholes). For tanh both are equal. */
+typedef enum { RNL_VARIANT_PAPER = 0, RNL_VARIANT_PYTORCH = 1 } rnl_variant;
+typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1 } rnl_head;
+
+typedef struct {
+    rnl_cell cell;
+    rnl_variant variant;
+    rnl_head head;
+    int layers;     /* number of stacked recurrent layers, >= 1 */
+    int input;      /* I */
+    int hidden;     /* H, the same for every layer */
+    int output;     /* O: units of the Bernoulli head; samples per step for the MoG head */
+    int mixtures;   /* K components of the MoG head (0 for Bernoulli) */
+} rnl_config;
+
+const char *rnl_cell_name(rnl_cell c);       /* "tanh", "gru", "lstm" */
+const char *rnl_variant_name(rnl_variant v); /* "paper", "pytorch" */
+const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog" */
+/* Parse a name; RNL_ERR_USAGE with a message listing the valid names otherwise. */
+rnl_status rnl_cell_parse(const char *s, rnl_cell *out);
+rnl_status rnl_variant_parse(const char *s, rnl_variant *out);
+/* Check ranges and consistency of a configuration. */
+rnl_status rnl_config_check(const rnl_config *cfg);
+/* Gates per unit: tanh 1, GRU 3, LSTM 4. */
+int rnl_cell_gates(rnl_cell c);
+/* Width of the output layer's logits: O for Bernoulli, K*(1+2*O) for MoG. */
+int rnl_head_width(const rnl_config *cfg);
+
+/* ------------------------------------------------------------------------------------------
+ * Parameters: one flat buffer carved by a table of named tensors (safetensors names).
+ * Per layer l the tensors are consecutive in this order, so gate blocks of W, U and b form
+ * single [G*H, I], [G*H, H], [G*H] matrices:
+ *   tanh : W [H,I], U [H,H], b [H]
+ *   GRU  : W_z W_r W_h [H,I]; U_z U_r U_h [H,H]; b_z b_r b_h [H]; (pytorch) c_h [H]
+ *   LSTM : W_i W_f W_c W_o [H,I]; U_i U_f U_c U_o [H,H]; b_i b_f b_c b_o [H];
+ *          (paper) v_i v_f v_o [H]
+ * then out.W [width, H], out.b [width].
+ * ---------------------------------------------------------------------------------------- */
+#define RNL_MAX_NAME 32
+typedef struct {
+    char name[RNL_MAX_NAME]; /* e.g. "rnn.0.W_z", "out.b" */
+    int ndim;                /* 1 or 2 */
+    int shape[2];
+    size_t offset;           /* in elements, into the flat buffer */
+    size_t size;             /* elements */
+    int noisy;               /* 1 for W and U blocks of recurrent layers (weight noise) */
+} rnl_tensor;
+
+typedef struct rnl_model rnl_model;
+
+/* Create a model with zeroed parameters. */
+rnl_status rnl_model_create(const rnl_config *cfg, rnl_model **out);
+void rnl_model_free(rnl_model *m);
+const rnl_config *rnl_model_config(const rnl_model *m);
+rnl_real *rnl_model_params(rnl_model *m);             /* flat parameter buffer */
+size_t rnl_model_nparams(const rnl_model *m);          /* its length */
+int rnl_model_ntensors(const rnl_model *m);
+const rnl_tensor *rnl_model_tensor(const rnl_model *m, int i);
+const rnl_tensor *rnl_model_find(const rnl_model *m, const char *name); /* NULL if absent */
+/* Parameters of the recurrent layers only (Table 1's count), and of everything. */
+size_t rnl_model_nparams_recurrent(const rnl_model *m);
+
+/* Initialise as the authors' code: W (input weights) and out.W uniform in [-init, init]
+ * (init = 0.1), each H x H block of U orthogonal, biases and peepholes 0, forget-gate bias
+ * (LSTM) set to forget_bias. Fully determined by seed. */
+rnl_status rnl_model_init(rnl_model *m, uint64_t seed, double forget_bias);
+
+/* Extra data a checkpoint carries (speech normalisation; zero/one when unused). */
+typedef struct {
+    double data_mean;
+    double data_std;
+    char data_name[64];
+} rnl_model_meta;
+rnl_model_meta *rnl_model_metadata(rnl_model *m);
+
+/* ------------------------------------------------------------------------------------------
+ * Batches: time-major, sequences sorted by length, longest first.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct {
+    int T;               /* steps (= len[0], the longest) */
+    int B;               /* sequences */
+    const int *len;      /* [B] steps of each sequence, non-increasing, each in 0..T */
+    const rnl_real *x;   /* [T, B, I] inputs (values at padded positions are ignored) */
+    const rnl_real *y;   /* [T, B, O] targets (ignored at padded positions) */
+} rnl_batch;
+
+/* A workspace holds every activation of a forward pass for backward; it grows on demand
+ * (never inside the step loop) and is reused. One per thread. */
+typedef struct rnl_workspace rnl_workspace;
+rnl_status rnl_workspace_create(rnl_workspace **out);
+void rnl_workspace_free(rnl_workspace *ws);
+
+/* Recurrent state carried between calls (truncated BPTT, sampling): h (and c for LSTM) of
+ * every layer for B sequences. */
+typedef struct {
+    int layers, B, H;
+    rnl_real *h;  /* [layers, B, H] */
+    rnl_real *c;  /* [layers, B, H], LSTM only, else NULL */
+} rnl_state;
+rnl_status rnl_state_create(const rnl_model *m, int B, rnl_state **out);
+void rnl_state_free(rnl_state *s);
+void rnl_state_zero(rnl_state *s);
+
+/* Forward pass (and optionally backward) over one batch.
+ *   params : the parameters to use (may be a noisy copy of the model's own), length nparams
+ *   grad   : if non-NULL, d(loss)/d(params) is ADDED to it, where loss = nll_sum / scale
+ *   scale  : normaliser of the loss for the gradient (e.g. the number of predicted frames)
+ *   state  : if non-NULL, initial state on entry (NULL = zeros) and final state on return
+ *            (the state after each sequence's last step)
+ *   nll_sum: out, sum over valid steps of each step's NLL (nats), in double
+ * Padded steps contribute nothing. Returns RNL_ERR_NUMERIC if the loss is not finite. */
+rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                                const rnl_batch *batch, rnl_real *grad, double scale,
+                                rnl_state *state, double *nll_sum);
+
+/* Output-layer values of the last forward pass: [T, B, width] logits (head parameters). */
+const rnl_real *rnl_workspace_logits(const rnl_workspace *ws);
+
+/* One step for B sequences (sampling, streaming): x [B, I] -> logits [B, width]; state is
+ * read and updated. */
+rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, int B,
+                    rnl_state *state, rnl_real *logits);
+
+/* ------------------------------------------------------------------------------------------
+ * Heads: NLL of one step and its gradient with respect to the logits.
+ * ---------------------------------------------------------------------------------------- */
+/* Bernoulli: logits a [O], targets y [O] in {0,1}:
+ *   nll = sum_k softplus(a_k) - y_k a_k, stable for any a; dnll/da_k = sigmoid(a_k) - y_k. */
+double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da);
+
+/* ------------------------------------------------------------------------------------------
+ * Optimiser, clipping, noise (flat arrays)
+ * ---------------------------------------------------------------------------------------- */
+typedef struct {
+    double lr;        /* learning rate */
+    double decay;     /* rho of the running mean square, 0.95 */
+    double momentum;  /* mu, 0.9 */
+    double eps;       /* added to sqrt(mean square), 1e-8 */
+} rnl_rmsprop;
+/* PyTorch's torch.optim.RMSprop(alpha=decay, eps, momentum, centered=False):
+ *   ms  = decay*ms + (1-decay)*g^2
+ *   buf = momentum*buf + g / (sqrt(ms) + eps)
+ *   p   = p - lr*buf                                                        */
+void rnl_rmsprop_step(const rnl_rmsprop *o, rnl_real *p, const rnl_real *g, rnl_real *ms,
+                      rnl_real *buf, size_t n);
+/* Global L2 norm of g (computed in double); if it exceeds max_norm, scale g by
+ * max_norm/norm. Returns the norm before clipping. max_norm <= 0 disables clipping. */
+double rnl_clip_global_norm(rnl_real *g, size_t n, double max_norm);
+
+/* ------------------------------------------------------------------------------------------
+ * Random numbers: xoshiro256** seeded by splitmix64. The state is 4 words so a run can save
+ * and restore it exactly.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct { uint64_t s[4]; } rnl_rng;
+void rnl_rng_seed(rnl_rng *r, uint64_t seed);
+uint64_t rnl_rng_next(rnl_rng *r);
+double rnl_rng_uniform(rnl_rng *r);             /* [0, 1), 53 bits */
+double rnl_rng_normal(rnl_rng *r);              /* N(0,1), Box-Muller, no cached value */
+uint64_t rnl_rng_below(rnl_rng *r, uint64_t n); /* uniform in [0, n), unbiased; n > 0 */
+
+/* ------------------------------------------------------------------------------------------
+ * Checkpoints (safetensors: u64 LE header length, JSON header, raw float32 LE data).
+ * ---------------------------------------------------------------------------------------- */
+/* Write every tensor of the model plus __metadata__ (cell, variant, layers, hidden, input,
+ * output, head, mixtures, version, data_mean, data_std, data_name, and any extra key/value
+ * pairs given: extra[2k] = key, extra[2k+1] = value, n_extra pairs). Atomic: the file
+ * appears complete or not at all. */
+rnl_status rnl_model_save(const rnl_model *m, const char *path, const char *const *extra,
+                          int n_extra);
+/* Load a checkpoint written by rnl_model_save (or by scripts/, with the same names).
+ * Every tensor the configuration needs must be present with the right shape. */
+rnl_status rnl_model_load(const char *path, rnl_model **out);
+
+/* ------------------------------------------------------------------------------------------
+ * BLAS threads
+ * ---------------------------------------------------------------------------------------- */
+/* Threads for BLAS (1 unless called; the library sets 1 at model creation). */
+void rnl_set_threads(int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RNNLAB_H */
