@@ -1,0 +1,215 @@
+"""make_refs.py — write tests/ref/<case>.safetensors: PyTorch reference numbers (float64) for
+tests/test_reference.c.  Run from the repo root:  /usr/bin/python3 scripts/make_refs.py
+
+Each file holds the inputs (x [T,B,I], y [T,B,O], len [B]; garbage at padded steps, which must
+be ignored), the parameters under their rnnlab names, and what the C library must reproduce:
+loss (= nll_sum / n_valid), nll_sum, logits [T,B,O] (zeros at padded steps), grad.<name> (of
+loss), and a 10-step training trajectory: traj[k] = loss at step k, traj_gnorm[k] = gradient
+norm before clipping, then clip_grad_norm_(clip) and torch.optim.RMSprop; final.<name> = the
+parameters after the 10 steps.
+
+Before writing, every case is checked independently: the paper variants' hand-written ops
+against nn.RNN (tanh) / nn.LSTM (peepholes 0), the pytorch variants' nn.GRU / nn.LSTM against
+hand-written ops, and every gradient tensor against a central finite difference.
+The output is deterministic (same bytes on every run with the same torch).
+"""
+import os
+import zlib
+
+import numpy as np
+import torch
+
+import rnnlab_torch as rt
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+
+OPT = dict(lr=0.01, decay=0.95, momentum=0.9, eps=1e-8, clip=0.2)
+STEPS = 10
+OUT = "tests/ref"
+
+# name: (cell, variant, layers, T, B, len, I, H, O)
+D = dict(T=6, B=3, len=[6, 4, 1], I=5, H=4, O=5)
+CASES = {
+    "tanh_paper": ("tanh", "paper", 1, D),
+    "gru_paper": ("gru", "paper", 1, D),
+    "gru_pytorch": ("gru", "pytorch", 1, D),
+    "lstm_paper": ("lstm", "paper", 1, D),
+    "lstm_pytorch": ("lstm", "pytorch", 1, D),
+    "gru_paper_l2": ("gru", "paper", 2, D),
+    "lstm_paper_l2": ("lstm", "paper", 2, D),
+    "tanh_paper_l2": ("tanh", "paper", 2, D),
+    "gru_paper_t1": ("gru", "paper", 1, dict(D, T=1, B=1, len=[1])),
+    "lstm_paper_h1": ("lstm", "paper", 1, dict(D, H=1)),
+}
+
+
+def make_inputs(rng, d):
+    T, B, lens = d["T"], d["B"], d["len"]
+    valid = (np.arange(T)[:, None] < np.array(lens)[None, :])[:, :, None]
+    x = np.where(valid, rng.normal(size=(T, B, d["I"])), 1e3)
+    y = np.where(valid, rng.integers(0, 2, size=(T, B, d["O"])).astype(np.float64), 7.0)
+    return x, y
+
+
+def loss_of(P, cfg, x, y, lens, use_torch=None):
+    cell, variant, layers = cfg
+    logits = rt.forward(P, cell, variant, layers, x, lens, use_torch)
+    loss, nll_sum, _ = rt.bernoulli_loss(logits, y, lens)
+    return loss, nll_sum, logits
+
+
+def grads_of(P, *args, **kw):
+    loss = loss_of(P, *args, **kw)[0]
+    return loss.detach(), torch.autograd.grad(loss, list(P.values()))
+
+
+# ------------------------------------------------------------------------------------------
+# Independent cross-checks
+# ------------------------------------------------------------------------------------------
+def gru_pytorch_step(P, p, x, s):
+    """torch.nn.GRU's equations by hand, rnnlab names (for checking nn.GRU's mapping)."""
+    (h,) = s
+    r = torch.sigmoid(rt.lin(P, p, "_r", x, h))
+    z = torch.sigmoid(rt.lin(P, p, "_z", x, h))
+    n = torch.tanh(x @ P[p + "W_h"].T + P[p + "b_h"] + r * (h @ P[p + "U_h"].T + P[p + "c_h"]))
+    return ((1 - z) * n + z * h,)
+
+
+def by_hand(P, cfg, x, y, lens):
+    """The pytorch variants by explicit ops (LSTM = paper LSTM with zero peepholes)."""
+    cell, variant, layers = cfg
+    Q = dict(P)
+    h = x
+    for l in range(layers):
+        p = f"rnn.{l}."
+        if cell == "lstm":
+            for g in ("v_i", "v_f", "v_o"):
+                Q[p + g] = torch.zeros_like(P[p + "b_i"])
+        h = rt.explicit_layer(cell, Q, p, h, lens, gru_pytorch_step if cell == "gru" else None)
+    a = h @ P["out.W"].T + P["out.b"]
+    a = torch.where(rt.valid_mask(x.shape[0], lens)[:, :, None], a, torch.zeros_like(a))
+    return rt.bernoulli_loss(a, y, lens)[0]
+
+
+def close(a, b, tol, what):
+    err = (a - b).abs().max().item()
+    scale = max(b.abs().max().item(), 1e-300)
+    assert err <= tol * scale + 1e-13, f"{what}: max abs diff {err:.3g} (scale {scale:.3g})"
+    return err
+
+
+def check_case(name, P, cfg, x, y, lens, loss, grads):
+    cell, variant, _ = cfg
+    names = list(P)
+    # 1. the other implementation of the same equations
+    if cell == "tanh":
+        l2, g2 = grads_of(P, cfg, x, y, lens, use_torch=True)     # nn.RNN
+        what = "explicit vs nn.RNN"
+    elif variant == "pytorch":
+        l2 = by_hand(P, cfg, x, y, lens)
+        g2 = torch.autograd.grad(l2, list(P.values()))
+        what = "nn.%s vs by hand" % cell.upper()
+    else:
+        l2 = None
+    if l2 is not None:
+        close(loss, l2.detach(), 1e-12, f"{name} loss {what}")
+        for n, a, b in zip(names, grads, g2):
+            close(a, b, 1e-10, f"{name} grad.{n} {what}")
+    if cell == "lstm" and variant == "paper":   # paper LSTM with v = 0 is nn.LSTM
+        Q = {n: (torch.zeros_like(t) if ".v_" in n else t) for n, t in P.items()}
+        Qt = {n: t for n, t in Q.items() if ".v_" not in n}
+        la = loss_of(Q, cfg, x, y, lens)[0]
+        lb = loss_of(Qt, (cell, "pytorch", cfg[2]), x, y, lens)[0]
+        close(la.detach(), lb.detach(), 1e-12, f"{name} paper LSTM (v=0) vs nn.LSTM")
+    # 2. padded steps are ignored: other garbage, same numbers
+    m = rt.valid_mask(x.shape[0], lens)[:, :, None]
+    l3, g3 = grads_of(P, cfg, torch.where(m, x, -x.abs() * 1e3), torch.where(m, y, -3.0), lens)
+    close(loss, l3, 0, f"{name} loss with other padding")
+    for n, a, b in zip(names, grads, g3):
+        close(a, b, 0, f"{name} grad.{n} with other padding")
+    # 3. central finite differences in float64, one random direction per tensor
+    g = torch.Generator().manual_seed(0)
+    worst = 0.0
+    with torch.no_grad():
+        for n, gr in zip(names, grads):
+            d = torch.randn(P[n].shape, generator=g)
+            eps = 1e-5
+            P[n] += eps * d
+            lp = loss_of(P, cfg, x, y, lens)[0]
+            P[n] -= 2 * eps * d
+            lm = loss_of(P, cfg, x, y, lens)[0]
+            P[n] += eps * d
+            fd, an = ((lp - lm) / (2 * eps)).item(), (gr * d).sum().item()
+            rel = abs(fd - an) / max(abs(an), 1e-3)
+            assert rel < 1e-6, f"{name} grad.{n}: finite difference {fd:.10g} vs {an:.10g}"
+            worst = max(worst, rel)
+    return worst
+
+
+# ------------------------------------------------------------------------------------------
+def trajectory(P0, cfg, x, y, lens):
+    P = {n: t.detach().clone().requires_grad_(True) for n, t in P0.items()}
+    params = list(P.values())
+    opt = torch.optim.RMSprop(params, lr=OPT["lr"], alpha=OPT["decay"], eps=OPT["eps"],
+                              momentum=OPT["momentum"], centered=False)
+    losses, norms = [], []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        loss = loss_of(P, cfg, x, y, lens)[0]
+        loss.backward()
+        norms.append(torch.nn.utils.clip_grad_norm_(params, OPT["clip"]).item())
+        losses.append(loss.item())
+        opt.step()
+    return np.array(losses), np.array(norms), {n: t.detach().numpy() for n, t in P.items()}
+
+
+def make_case(name, cell, variant, layers, d):
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    shapes = rt.param_shapes(cell, variant, layers, d["I"], d["H"], d["O"])
+    params = {n: rng.normal(size=s) * 0.5 for n, s in shapes}
+    x, y = make_inputs(rng, d)
+    lens, cfg = d["len"], (cell, variant, layers)
+
+    P = {n: torch.tensor(v, requires_grad=True) for n, v in params.items()}
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    loss, nll_sum, logits = loss_of(P, cfg, xt, yt, lens)
+    grads = torch.autograd.grad(loss, list(P.values()))
+    fd = check_case(name, P, cfg, xt, yt, lens, loss.detach(), grads)
+    traj, norms, final = trajectory(P, cfg, xt, yt, lens)
+    clipped = int((norms > OPT["clip"]).sum())
+    print(f"{name:14s} loss {loss.item():.6f}  fd rel err {fd:.1e}  grad norms "
+          f"{norms.min():.3f}..{norms.max():.3f}, clipped {clipped}/{STEPS}  "
+          f"traj {traj[0]:.4f} -> {traj[-1]:.4f}")
+    assert clipped >= STEPS // 2, f"{name}: clipping active in only {clipped} steps"
+    # float32 C must take the same branch: no norm within 1 % of the threshold
+    assert np.all(np.abs(norms / OPT["clip"] - 1) > 0.01), f"{name}: a norm is near clip"
+
+    t = {"x": x, "y": y, "len": np.array(lens, dtype=np.int64)}
+    t.update(params)
+    t["loss"] = np.array([loss.item()])
+    t["nll_sum"] = np.array([nll_sum.item()])
+    t["logits"] = logits.detach().numpy()
+    t.update({"grad." + n: g.numpy() for n, g in zip(params, grads)})
+    t["traj"], t["traj_gnorm"] = traj, norms
+    t.update({"final." + n: v for n, v in final.items()})
+    meta = dict(ref_version="1", cell=cell, variant=variant, layers=layers, hidden=d["H"],
+                input=d["I"], output=d["O"], T=d["T"], B=d["B"], steps=STEPS,
+                **{k: str(v) for k, v in OPT.items()},
+                torch_version=torch.__version__)
+    path = os.path.join(OUT, name + ".safetensors")
+    rt.st_write(path, t, meta)
+    back, m2 = rt.st_read(path)                     # the reader reads what the writer wrote
+    assert m2 == {k: str(v) for k, v in meta.items()}
+    assert all(np.array_equal(back[k], v) for k, v in t.items())
+    assert os.path.getsize(path) < 50_000, path
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for name, (cell, variant, layers, d) in CASES.items():
+        make_case(name, cell, variant, layers, d)
+
+
+if __name__ == "__main__":
+    main()
