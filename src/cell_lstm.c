@@ -1,0 +1,112 @@
+/* cell_lstm.c — long short-term memory (Graves 2013, as in Chung et al. 2014 eqs. 2-4),
+ * with diagonal peepholes in the PAPER variant; PYTORCH (torch.nn.LSTM) has none.
+ *
+ *     i_t  = σ(W_i x_t + U_i h_{t-1} + v_i ⊙ c_{t-1} + b_i)   input gate sees c_{t-1}
+ *     f_t  = σ(W_f x_t + U_f h_{t-1} + v_f ⊙ c_{t-1} + b_f)   forget gate sees c_{t-1}
+ *     c~_t = tanh(W_c x_t + U_c h_{t-1} + b_c)
+ *     c_t  = f_t ⊙ c_{t-1} + i_t ⊙ c~_t
+ *     o_t  = σ(W_o x_t + U_o h_{t-1} + v_o ⊙ c_t + b_o)       output gate sees c_t
+ *     h_t  = o_t ⊙ tanh(c_t)
+ *
+ * Gate columns of A: [i | f | c~ | o]. Backward, with dh = dh_t + dh_next, dc_next from t+1:
+ *     da_o = dh tanh(c) o(1−o)
+ *     dc   = dc_next + dh o (1 − tanh²c) + da_o v_o
+ *     da_i = dc c~ i(1−i),  da_f = dc c_{t-1} f(1−f),  da_c = dc i (1 − c~²)
+ *     dc_{t-1} = dc f + da_i v_i + da_f v_f,   dh_{t-1} = dA U
+ *     dv_i += da_i c_{t-1},  dv_f += da_f c_{t-1},  dv_o += da_o c_t,  dU += dA^T h_{t-1} */
+#include <string.h>
+#include "cells.h"
+#include "kernels.h"
+
+void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
+                      rnl_real *tmp) {
+    const int H = p->H, G4 = 4 * H;
+    const rnl_real *vi = p->extra, *vf = p->extra ? p->extra + H : NULL,
+                   *vo = p->extra ? p->extra + 2 * H : NULL;
+    for (int t = 0; t < T; t++) {
+        const int Bt = nact[t];
+        rnl_real *at = a->A + (size_t)t * B * G4;          /* [B, 4H] */
+        const rnl_real *hp = a->Hs + (size_t)t * B * H;    /* [B, H] */
+        const rnl_real *cp = a->Cs + (size_t)t * B * H;
+        rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;
+        rnl_real *c = a->Cs + (size_t)(t + 1) * B * H;
+        rnl_real *tc = a->aux + (size_t)t * B * H;
+        rnl_gemm('N', 'T', Bt, G4, H, 1, hp, H, p->U, H, 1, at, G4);
+        for (int b = 0; b < Bt; b++) {
+            rnl_real *ab = at + (size_t)b * G4;
+            for (int j = 0; j < H; j++) {
+                size_t k = (size_t)b * H + j;
+                rnl_real ai = ab[j], af = ab[H + j], ao = ab[3 * H + j];
+                if (vi) {
+                    ai += vi[j] * cp[k];
+                    af += vf[j] * cp[k];
+                }
+                rnl_real ig = rnl_sigmoid(ai), fg = rnl_sigmoid(af);
+                rnl_real cc = RNL_TANH(ab[2 * H + j]);
+                rnl_real cn = fg * cp[k] + ig * cc;
+                if (vo) ao += vo[j] * cn;
+                rnl_real og = rnl_sigmoid(ao), tcn = RNL_TANH(cn);
+                ab[j] = ig;
+                ab[H + j] = fg;
+                ab[2 * H + j] = cc;
+                ab[3 * H + j] = og;
+                c[k] = cn;
+                tc[k] = tcn;
+                h[k] = og * tcn;
+            }
+        }
+        memcpy(h + (size_t)Bt * H, hp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
+        memcpy(c + (size_t)Bt * H, cp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
+    }
+}
+
+void rnl_lstm_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
+                       const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
+                       rnl_layer_g *g) {
+    const int H = p->H, G4 = 4 * H;
+    const rnl_real *vi = p->extra, *vf = p->extra ? p->extra + H : NULL,
+                   *vo = p->extra ? p->extra + 2 * H : NULL;
+    rnl_real *gvi = g->extra, *gvf = g->extra ? g->extra + H : NULL,
+             *gvo = g->extra ? g->extra + 2 * H : NULL;
+    rnl_real *dhn = bw->dhn, *dcn = bw->dcn;
+    memset(dhn, 0, sizeof(rnl_real) * B * H);
+    memset(dcn, 0, sizeof(rnl_real) * B * H);
+    for (int t = T - 1; t >= 0; t--) {
+        const int Bt = nact[t];
+        const rnl_real *at = a->A + (size_t)t * B * G4;
+        const rnl_real *cp = a->Cs + (size_t)t * B * H;
+        const rnl_real *c = a->Cs + (size_t)(t + 1) * B * H;
+        const rnl_real *tc = a->aux + (size_t)t * B * H;
+        const rnl_real *din = dHin + (size_t)t * B * H;
+        rnl_real *da = bw->dA + (size_t)t * B * G4;
+        for (int b = 0; b < Bt; b++) {
+            const rnl_real *ab = at + (size_t)b * G4;
+            rnl_real *db = da + (size_t)b * G4;
+            for (int j = 0; j < H; j++) {
+                size_t k = (size_t)b * H + j;
+                rnl_real dh = din[k] + dhn[k];
+                rnl_real ig = ab[j], fg = ab[H + j], cc = ab[2 * H + j], og = ab[3 * H + j];
+                rnl_real dao = dh * tc[k] * og * (1 - og);
+                rnl_real dc = dcn[k] + dh * og * (1 - tc[k] * tc[k]);
+                if (vo) dc += dao * vo[j];
+                rnl_real dai = dc * cc * ig * (1 - ig);
+                rnl_real daf = dc * cp[k] * fg * (1 - fg);
+                rnl_real dac = dc * ig * (1 - cc * cc);
+                rnl_real dcp = dc * fg;
+                if (vi) {
+                    dcp += dai * vi[j] + daf * vf[j];
+                    gvi[j] += dai * cp[k];
+                    gvf[j] += daf * cp[k];
+                    gvo[j] += dao * c[k];
+                }
+                dcn[k] = dcp;
+                db[j] = dai;
+                db[H + j] = daf;
+                db[2 * H + j] = dac;
+                db[3 * H + j] = dao;
+            }
+        }
+        rnl_gemm('N', 'N', Bt, H, G4, 1, da, G4, p->U, H, 0, dhn, H);
+    }
+    rnl_gemm('T', 'N', G4, H, T * B, 1, bw->dA, G4, a->Hs, H, 1, g->U, H);
+}

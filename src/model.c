@@ -1,0 +1,532 @@
+/* model.c — configuration, the flat parameter buffer and its tensor table, initialisation,
+ * the activation workspace, and the forward/backward pass over a batch (BPTT). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cells.h"
+#include "kernels.h"
+#include "util.h"
+
+#define RNL_MAX_LAYERS 16
+#define RNL_MAX_TENSORS (RNL_MAX_LAYERS * 16 + 2)
+
+struct rnl_model {
+    rnl_config cfg;
+    int ntensors;
+    rnl_tensor tensors[RNL_MAX_TENSORS];
+    size_t nparams;            /* total parameters */
+    size_t nparams_rec;        /* parameters of the recurrent layers */
+    size_t layer_off[RNL_MAX_LAYERS]; /* offset of each layer's first tensor (W) */
+    size_t out_off;            /* offset of out.W */
+    rnl_real *params;          /* [nparams] */
+    rnl_model_meta meta;
+};
+
+/* ================================================================ configuration ===== */
+
+const char *rnl_cell_name(rnl_cell c) {
+    return c == RNL_CELL_TANH ? "tanh" : c == RNL_CELL_GRU ? "gru" : c == RNL_CELL_LSTM ? "lstm" : "?";
+}
+const char *rnl_variant_name(rnl_variant v) {
+    return v == RNL_VARIANT_PAPER ? "paper" : v == RNL_VARIANT_PYTORCH ? "pytorch" : "?";
+}
+const char *rnl_head_name(rnl_head h) {
+    return h == RNL_HEAD_BERNOULLI ? "bernoulli" : h == RNL_HEAD_MOG ? "mog" : "?";
+}
+
+rnl_status rnl_cell_parse(const char *s, rnl_cell *out) {
+    for (int c = 0; c < 3; c++)
+        if (s && strcmp(s, rnl_cell_name((rnl_cell)c)) == 0) {
+            *out = (rnl_cell)c;
+            return RNL_OK;
+        }
+    return rnl_fail(RNL_ERR_USAGE, "--cell: expected tanh, gru or lstm, got '%s'", s ? s : "");
+}
+
+rnl_status rnl_variant_parse(const char *s, rnl_variant *out) {
+    for (int v = 0; v < 2; v++)
+        if (s && strcmp(s, rnl_variant_name((rnl_variant)v)) == 0) {
+            *out = (rnl_variant)v;
+            return RNL_OK;
+        }
+    return rnl_fail(RNL_ERR_USAGE, "--variant: expected paper or pytorch, got '%s'", s ? s : "");
+}
+
+int rnl_cell_gates(rnl_cell c) { return c == RNL_CELL_TANH ? 1 : c == RNL_CELL_GRU ? 3 : 4; }
+
+int rnl_head_width(const rnl_config *cfg) {
+    return cfg->head == RNL_HEAD_MOG ? cfg->mixtures * (1 + 2 * cfg->output) : cfg->output;
+}
+
+rnl_status rnl_config_check(const rnl_config *c) {
+    if ((unsigned)c->cell > RNL_CELL_LSTM) return rnl_fail(RNL_ERR_USAGE, "unknown cell %d", (int)c->cell);
+    if ((unsigned)c->variant > RNL_VARIANT_PYTORCH)
+        return rnl_fail(RNL_ERR_USAGE, "unknown variant %d", (int)c->variant);
+    if ((unsigned)c->head > RNL_HEAD_MOG) return rnl_fail(RNL_ERR_USAGE, "unknown head %d", (int)c->head);
+    if (c->layers < 1 || c->layers > RNL_MAX_LAYERS)
+        return rnl_fail(RNL_ERR_USAGE, "--layers: expected 1..%d, got %d", RNL_MAX_LAYERS, c->layers);
+    if (c->hidden < 1 || c->hidden > 65536)
+        return rnl_fail(RNL_ERR_USAGE, "--hidden: expected 1..65536, got %d", c->hidden);
+    if (c->input < 1 || c->input > 65536)
+        return rnl_fail(RNL_ERR_USAGE, "input size: expected 1..65536, got %d", c->input);
+    if (c->output < 1 || c->output > 65536)
+        return rnl_fail(RNL_ERR_USAGE, "output size: expected 1..65536, got %d", c->output);
+    if (c->head == RNL_HEAD_MOG && (c->mixtures < 1 || c->mixtures > 1024))
+        return rnl_fail(RNL_ERR_USAGE, "--mixtures: expected 1..1024, got %d", c->mixtures);
+    if (c->head == RNL_HEAD_BERNOULLI && c->mixtures != 0)
+        return rnl_fail(RNL_ERR_USAGE, "a Bernoulli head has no mixtures (got %d)", c->mixtures);
+    return RNL_OK;
+}
+
+/* ================================================================ tensor table ====== */
+
+static void add_tensor(rnl_model *m, const char *name, int d0, int d1, int noisy) {
+    rnl_tensor *t = &m->tensors[m->ntensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = d1 > 0 ? 2 : 1;
+    t->shape[0] = d0;
+    t->shape[1] = d1 > 0 ? d1 : 0;
+    t->size = (size_t)d0 * (size_t)(d1 > 0 ? d1 : 1);
+    t->offset = m->nparams;
+    t->noisy = noisy;
+    m->nparams += t->size;
+}
+
+/* Gate names per cell, in the order their blocks are stacked. */
+static const char *const GATES_TANH[] = {""};
+static const char *const GATES_GRU[] = {"_z", "_r", "_h"};
+static const char *const GATES_LSTM[] = {"_i", "_f", "_c", "_o"};
+
+static void build_table(rnl_model *m) {
+    const rnl_config *c = &m->cfg;
+    const int G = rnl_cell_gates(c->cell), H = c->hidden;
+    const char *const *gates = c->cell == RNL_CELL_TANH ? GATES_TANH
+                             : c->cell == RNL_CELL_GRU  ? GATES_GRU
+                                                        : GATES_LSTM;
+    char name[RNL_MAX_NAME];
+    for (int l = 0; l < c->layers; l++) {
+        const int I = l == 0 ? c->input : H;
+        m->layer_off[l] = m->nparams;
+        for (int g = 0; g < G; g++) {
+            snprintf(name, sizeof name, "rnn.%d.W%s", l, gates[g]);
+            add_tensor(m, name, H, I, 1);
+        }
+        for (int g = 0; g < G; g++) {
+            snprintf(name, sizeof name, "rnn.%d.U%s", l, gates[g]);
+            add_tensor(m, name, H, H, 1);
+        }
+        for (int g = 0; g < G; g++) {
+            snprintf(name, sizeof name, "rnn.%d.b%s", l, gates[g]);
+            add_tensor(m, name, H, 0, 0);
+        }
+        if (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH) {
+            snprintf(name, sizeof name, "rnn.%d.c_h", l);
+            add_tensor(m, name, H, 0, 0);
+        }
+        if (c->cell == RNL_CELL_LSTM && c->variant == RNL_VARIANT_PAPER) {
+            static const char *const peep[] = {"v_i", "v_f", "v_o"};
+            for (int g = 0; g < 3; g++) {
+                snprintf(name, sizeof name, "rnn.%d.%s", l, peep[g]);
+                add_tensor(m, name, H, 0, 0);
+            }
+        }
+    }
+    m->nparams_rec = m->nparams;
+    m->out_off = m->nparams;
+    add_tensor(m, "out.W", rnl_head_width(c), H, 0);
+    add_tensor(m, "out.b", rnl_head_width(c), 0, 0);
+}
+
+rnl_status rnl_model_create(const rnl_config *cfg, rnl_model **out) {
+    *out = NULL;
+    rnl_status st = rnl_config_check(cfg);
+    if (st) return st;
+    rnl_model *m = calloc(1, sizeof *m);
+    if (!m) return rnl_fail(RNL_ERR_NOMEM, "out of memory creating a model");
+    m->cfg = *cfg;
+    build_table(m);
+    m->params = calloc(m->nparams, sizeof(rnl_real));
+    if (!m->params) {
+        size_t n = m->nparams;
+        free(m);
+        return rnl_fail(RNL_ERR_NOMEM, "out of memory for %zu parameters", n);
+    }
+    m->meta.data_mean = 0.0;
+    m->meta.data_std = 1.0;
+    *out = m;
+    return RNL_OK;
+}
+
+void rnl_model_free(rnl_model *m) {
+    if (!m) return;
+    free(m->params);
+    free(m);
+}
+
+const rnl_config *rnl_model_config(const rnl_model *m) { return &m->cfg; }
+rnl_real *rnl_model_params(rnl_model *m) { return m->params; }
+size_t rnl_model_nparams(const rnl_model *m) { return m->nparams; }
+size_t rnl_model_nparams_recurrent(const rnl_model *m) { return m->nparams_rec; }
+int rnl_model_ntensors(const rnl_model *m) { return m->ntensors; }
+const rnl_tensor *rnl_model_tensor(const rnl_model *m, int i) {
+    return i >= 0 && i < m->ntensors ? &m->tensors[i] : NULL;
+}
+const rnl_tensor *rnl_model_find(const rnl_model *m, const char *name) {
+    for (int i = 0; i < m->ntensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0) return &m->tensors[i];
+    return NULL;
+}
+rnl_model_meta *rnl_model_metadata(rnl_model *m) { return &m->meta; }
+
+/* ================================================================ initialisation ==== */
+
+/* An n x n orthogonal matrix: modified Gram-Schmidt on the rows of a Gaussian matrix
+ * (positive diagonal of R, hence Haar-distributed). */
+static rnl_status orthogonal(rnl_rng *rng, int n, rnl_real *out) {
+    double *q = malloc(sizeof(double) * (size_t)n * n);
+    if (!q) return rnl_fail(RNL_ERR_NOMEM, "out of memory in orthogonal initialisation");
+    for (size_t k = 0; k < (size_t)n * n; k++) q[k] = rnl_rng_normal(rng);
+    for (int i = 0; i < n; i++) {
+        double *qi = q + (size_t)i * n;
+        for (int j = 0; j < i; j++) {
+            const double *qj = q + (size_t)j * n;
+            double d = 0;
+            for (int k = 0; k < n; k++) d += qi[k] * qj[k];
+            for (int k = 0; k < n; k++) qi[k] -= d * qj[k];
+        }
+        double nn = 0;
+        for (int k = 0; k < n; k++) nn += qi[k] * qi[k];
+        nn = sqrt(nn);
+        for (int k = 0; k < n; k++) qi[k] = nn > 0 ? qi[k] / nn : (k == i);
+    }
+    for (size_t k = 0; k < (size_t)n * n; k++) out[k] = (rnl_real)q[k];
+    free(q);
+    return RNL_OK;
+}
+
+rnl_status rnl_model_init(rnl_model *m, uint64_t seed, double forget_bias) {
+    rnl_rng rng;
+    rnl_rng_seed(&rng, seed);
+    const double scale = 0.1;
+    memset(m->params, 0, sizeof(rnl_real) * m->nparams);
+    for (int i = 0; i < m->ntensors; i++) {
+        const rnl_tensor *t = &m->tensors[i];
+        rnl_real *p = m->params + t->offset;
+        const char *leaf = strrchr(t->name, '.') + 1;
+        if (leaf[0] == 'W') {
+            for (size_t k = 0; k < t->size; k++) p[k] = (rnl_real)(scale * (2 * rnl_rng_uniform(&rng) - 1));
+        } else if (leaf[0] == 'U') {
+            rnl_status st = orthogonal(&rng, t->shape[0], p);
+            if (st) return st;
+        } else if (strcmp(leaf, "b_f") == 0) {
+            for (size_t k = 0; k < t->size; k++) p[k] = (rnl_real)forget_bias;
+        }
+    }
+    return RNL_OK;
+}
+
+/* ================================================================ state ============= */
+
+rnl_status rnl_state_create(const rnl_model *m, int B, rnl_state **out) {
+    *out = NULL;
+    if (B < 1) return rnl_fail(RNL_ERR_USAGE, "state: batch must be >= 1, got %d", B);
+    rnl_state *s = calloc(1, sizeof *s);
+    if (!s) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a state");
+    s->layers = m->cfg.layers;
+    s->B = B;
+    s->H = m->cfg.hidden;
+    size_t n = (size_t)s->layers * B * s->H;
+    s->h = calloc(n, sizeof(rnl_real));
+    s->c = m->cfg.cell == RNL_CELL_LSTM ? calloc(n, sizeof(rnl_real)) : NULL;
+    if (!s->h || (m->cfg.cell == RNL_CELL_LSTM && !s->c)) {
+        rnl_state_free(s);
+        return rnl_fail(RNL_ERR_NOMEM, "out of memory for a state");
+    }
+    *out = s;
+    return RNL_OK;
+}
+
+void rnl_state_free(rnl_state *s) {
+    if (!s) return;
+    free(s->h);
+    free(s->c);
+    free(s);
+}
+
+void rnl_state_zero(rnl_state *s) {
+    size_t n = (size_t)s->layers * s->B * s->H;
+    memset(s->h, 0, n * sizeof(rnl_real));
+    if (s->c) memset(s->c, 0, n * sizeof(rnl_real));
+}
+
+/* ================================================================ workspace ========= */
+
+struct rnl_workspace {
+    rnl_real *arena;  /* one allocation carved into the buffers below */
+    size_t cap;       /* elements in arena */
+    int *nact;        /* [T] active rows per step */
+    int nact_cap;
+    int T, B;         /* shape of the last forward pass */
+    rnl_layer_act act[RNL_MAX_LAYERS];
+    rnl_real *x0;     /* [T*B, I] inputs, padded rows zeroed */
+    rnl_real *logits; /* [T*B, width] */
+    rnl_real *dlog;   /* [T*B, width] */
+    rnl_real *dA, *dR;        /* [T*B, G*H] */
+    rnl_real *dH1, *dH2;      /* [T*B, H] ping-pong gradients on layer outputs */
+    rnl_real *dhn, *dcn;      /* [B, H] */
+    rnl_real *tmp;            /* [B, 3H] (4H for safety) */
+};
+
+rnl_status rnl_workspace_create(rnl_workspace **out) {
+    *out = calloc(1, sizeof **out);
+    return *out ? RNL_OK : rnl_fail(RNL_ERR_NOMEM, "out of memory for a workspace");
+}
+
+void rnl_workspace_free(rnl_workspace *ws) {
+    if (!ws) return;
+    free(ws->arena);
+    free(ws->nact);
+    free(ws);
+}
+
+const rnl_real *rnl_workspace_logits(const rnl_workspace *ws) { return ws->logits; }
+
+/* Carve (or, with base NULL, only count) the buffers for a (T, B) pass. */
+static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_real *base) {
+    const size_t TB = (size_t)T * B, H = c->hidden, GH = (size_t)rnl_cell_gates(c->cell) * H;
+    const size_t W = (size_t)rnl_head_width(c);
+    size_t off = 0;
+#define TAKE(ptr, n)                                  \
+    do {                                              \
+        if (base) (ptr) = base + off;                 \
+        off += ((size_t)(n) + 15) & ~(size_t)15;      \
+    } while (0)
+    for (int l = 0; l < c->layers; l++) {
+        rnl_layer_act *a = &ws->act[l];
+        TAKE(a->A, TB * GH);
+        TAKE(a->Hs, (TB + B) * H);
+        TAKE(a->aux, TB * H);
+        if (c->cell == RNL_CELL_LSTM) TAKE(a->Cs, (TB + B) * H);
+        else if (base) a->Cs = NULL;
+    }
+    TAKE(ws->x0, TB * c->input);
+    TAKE(ws->logits, TB * W);
+    TAKE(ws->dlog, TB * W);
+    TAKE(ws->dA, TB * GH);
+    TAKE(ws->dR, TB * GH);
+    TAKE(ws->dH1, TB * H);
+    TAKE(ws->dH2, TB * H);
+    TAKE(ws->dhn, B * H);
+    TAKE(ws->dcn, B * H);
+    TAKE(ws->tmp, B * 4 * H);
+#undef TAKE
+    return off;
+}
+
+static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int B) {
+    size_t need = carve(ws, c, T, B, NULL);
+    if (need > ws->cap) {
+        rnl_real *p = realloc(ws->arena, need * sizeof(rnl_real));
+        if (!p) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a workspace of %zu values", need);
+        ws->arena = p;
+        ws->cap = need;
+    }
+    if (T > ws->nact_cap) {
+        int *p = realloc(ws->nact, sizeof(int) * T);
+        if (!p) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a workspace");
+        ws->nact = p;
+        ws->nact_cap = T;
+    }
+    carve(ws, c, T, B, ws->arena);
+    ws->T = T;
+    ws->B = B;
+    return RNL_OK;
+}
+
+/* ================================================================ forward/backward == */
+
+static void layer_views(const rnl_model *m, int l, const rnl_real *params, rnl_real *grad,
+                        rnl_layer_p *p, rnl_layer_g *g) {
+    const rnl_config *c = &m->cfg;
+    const int H = c->hidden, G = rnl_cell_gates(c->cell), I = l == 0 ? c->input : H;
+    const size_t o = m->layer_off[l];
+    const size_t oU = o + (size_t)G * H * I, ob = oU + (size_t)G * H * H, oe = ob + (size_t)G * H;
+    const int has_extra = (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH) ||
+                          (c->cell == RNL_CELL_LSTM && c->variant == RNL_VARIANT_PAPER);
+    p->I = I;
+    p->H = H;
+    p->G = G;
+    p->variant = c->variant;
+    p->W = params + o;
+    p->U = params + oU;
+    p->b = params + ob;
+    p->extra = has_extra ? params + oe : NULL;
+    if (g) {
+        g->W = grad ? grad + o : NULL;
+        g->U = grad ? grad + oU : NULL;
+        g->b = grad ? grad + ob : NULL;
+        g->extra = grad && has_extra ? grad + oe : NULL;
+    }
+}
+
+static void cell_forward(rnl_cell cell, const rnl_layer_p *p, rnl_layer_act *a, int T, int B,
+                         const int *nact, rnl_real *tmp) {
+    if (cell == RNL_CELL_TANH) rnl_tanh_forward(p, a, T, B, nact, tmp);
+    else if (cell == RNL_CELL_GRU) rnl_gru_forward(p, a, T, B, nact, tmp);
+    else rnl_lstm_forward(p, a, T, B, nact, tmp);
+}
+
+static void cell_backward(rnl_cell cell, const rnl_layer_p *p, const rnl_layer_act *a, int T,
+                          int B, const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
+                          rnl_layer_g *g) {
+    if (cell == RNL_CELL_TANH) rnl_tanh_backward(p, a, T, B, nact, dHin, bw, g);
+    else if (cell == RNL_CELL_GRU) rnl_gru_backward(p, a, T, B, nact, dHin, bw, g);
+    else rnl_lstm_backward(p, a, T, B, nact, dHin, bw, g);
+}
+
+/* Forward over the batch up to the logits; state in/out as rnl_forward_backward. */
+static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                          const rnl_batch *bt, rnl_state *state) {
+    const rnl_config *c = &m->cfg;
+    const int T = bt->T, B = bt->B, H = c->hidden, I = c->input;
+    const int G = rnl_cell_gates(c->cell), width = rnl_head_width(c);
+    if (B < 1) return rnl_fail(RNL_ERR_USAGE, "batch: B must be >= 1, got %d", B);
+    if (T < 0) return rnl_fail(RNL_ERR_USAGE, "batch: T must be >= 0, got %d", T);
+    for (int b = 0; b < B; b++) {
+        if (bt->len[b] < 0 || bt->len[b] > T || (b > 0 && bt->len[b] > bt->len[b - 1]))
+            return rnl_fail(RNL_ERR_USAGE,
+                            "batch: lengths must be non-increasing and within 0..%d (sequence %d has %d)",
+                            T, b, bt->len[b]);
+    }
+    if (state && (state->B != B || state->layers != c->layers || state->H != H))
+        return rnl_fail(RNL_ERR_USAGE, "state shape (%d layers, B %d, H %d) does not match the batch",
+                        state->layers, state->B, state->H);
+    rnl_status st = ws_prepare(ws, c, T, B);
+    if (st) return st;
+    int *nact = ws->nact;
+    for (int t = 0, b = B; t < T; t++) {
+        while (b > 0 && bt->len[b - 1] <= t) b--;
+        nact[t] = b;
+    }
+    /* Inputs: valid rows checked and copied, padded rows zeroed. */
+    for (int t = 0; t < T; t++) {
+        rnl_real *dst = ws->x0 + (size_t)t * B * I;
+        const rnl_real *src = bt->x + (size_t)t * B * I;
+        size_t nv = (size_t)nact[t] * I;
+        for (size_t k = 0; k < nv; k++) {
+            if (!isfinite(src[k]))
+                return rnl_fail(RNL_ERR_DATA, "input is not finite at step %d of sequence %zu of the batch",
+                                t, k / I);
+            dst[k] = src[k];
+        }
+        memset(dst + nv, 0, sizeof(rnl_real) * ((size_t)B * I - nv));
+    }
+    const size_t TB = (size_t)T * B;
+    for (int l = 0; l < c->layers; l++) {
+        rnl_layer_p p;
+        layer_views(m, l, params, NULL, &p, NULL);
+        rnl_layer_act *a = &ws->act[l];
+        const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
+        const int GH = G * H;
+        rnl_gemm('N', 'T', (int)TB, GH, p.I, 1, in, p.I, p.W, p.I, 0, a->A, GH);
+        for (size_t r = 0; r < TB; r++)
+            for (int j = 0; j < GH; j++) a->A[r * GH + j] += p.b[j];
+        if (state) {
+            memcpy(a->Hs, state->h + (size_t)l * B * H, sizeof(rnl_real) * B * H);
+            if (a->Cs) memcpy(a->Cs, state->c + (size_t)l * B * H, sizeof(rnl_real) * B * H);
+        } else {
+            memset(a->Hs, 0, sizeof(rnl_real) * B * H);
+            if (a->Cs) memset(a->Cs, 0, sizeof(rnl_real) * B * H);
+        }
+        cell_forward(c->cell, &p, a, T, B, nact, ws->tmp);
+        if (state) {
+            memcpy(state->h + (size_t)l * B * H, a->Hs + TB * H, sizeof(rnl_real) * B * H);
+            if (a->Cs) memcpy(state->c + (size_t)l * B * H, a->Cs + TB * H, sizeof(rnl_real) * B * H);
+        }
+    }
+    const rnl_real *htop = ws->act[c->layers - 1].Hs + (size_t)B * H;
+    const rnl_real *oW = params + m->out_off, *ob = oW + (size_t)width * H;
+    rnl_gemm('N', 'T', (int)TB, width, H, 1, htop, H, oW, H, 0, ws->logits, width);
+    for (size_t r = 0; r < TB; r++)
+        for (int j = 0; j < width; j++) ws->logits[r * width + j] += ob[j];
+    return RNL_OK;
+}
+
+rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                                const rnl_batch *bt, rnl_real *grad, double scale,
+                                rnl_state *state, double *nll_sum) {
+    const rnl_config *c = &m->cfg;
+    *nll_sum = 0.0;
+    if (c->head != RNL_HEAD_BERNOULLI)
+        return rnl_fail(RNL_ERR_INTERNAL, "the %s head is not available in this build", rnl_head_name(c->head));
+    if (grad && !(scale > 0))
+        return rnl_fail(RNL_ERR_USAGE, "loss scale must be positive, got %g", scale);
+    rnl_status st = forward(m, ws, params, bt, state);
+    if (st) return st;
+    const int T = bt->T, B = bt->B, H = c->hidden, G = rnl_cell_gates(c->cell);
+    const int width = rnl_head_width(c), O = c->output;
+    const size_t TB = (size_t)T * B;
+    const int *nact = ws->nact;
+    /* Head: NLL of every valid step, d loss / d logits (zero on padded rows). */
+    double nll = 0.0;
+    if (grad) memset(ws->dlog, 0, sizeof(rnl_real) * TB * width);
+    const rnl_real inv = grad ? (rnl_real)(1.0 / scale) : 0;
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < nact[t]; b++) {
+            size_t r = (size_t)t * B + b;
+            rnl_real *d = grad ? ws->dlog + r * width : NULL;
+            nll += rnl_bernoulli_nll(ws->logits + r * width, bt->y + r * O, O, d);
+            if (d)
+                for (int j = 0; j < width; j++) d[j] *= inv;
+        }
+    *nll_sum = nll;
+    if (!isfinite(nll)) return rnl_fail(RNL_ERR_NUMERIC, "the loss is not finite (%g)", nll);
+    if (!grad || T == 0) return RNL_OK;
+
+    /* Output layer. */
+    const rnl_real *htop = ws->act[c->layers - 1].Hs + (size_t)B * H;
+    const rnl_real *oW = params + m->out_off;
+    rnl_real *goW = grad + m->out_off, *gob = goW + (size_t)width * H;
+    rnl_gemm('T', 'N', width, H, (int)TB, 1, ws->dlog, width, htop, H, 1, goW, H);
+    for (size_t r = 0; r < TB; r++)
+        for (int j = 0; j < width; j++) gob[j] += ws->dlog[r * width + j];
+    rnl_real *dHin = ws->dH1, *dX = ws->dH2;
+    rnl_gemm('N', 'N', (int)TB, H, width, 1, ws->dlog, width, oW, H, 0, dHin, H);
+
+    /* Layers, top to bottom. */
+    for (int l = c->layers - 1; l >= 0; l--) {
+        rnl_layer_p p;
+        rnl_layer_g g;
+        layer_views(m, l, params, grad, &p, &g);
+        const int GH = G * H;
+        rnl_layer_bw bw = {ws->dA, ws->dR, ws->dhn, ws->dcn, ws->tmp};
+        memset(ws->dA, 0, sizeof(rnl_real) * TB * GH);
+        if (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH)
+            memset(ws->dR, 0, sizeof(rnl_real) * TB * GH);
+        cell_backward(c->cell, &p, &ws->act[l], T, B, nact, dHin, &bw, &g);
+        const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
+        rnl_gemm('T', 'N', GH, p.I, (int)TB, 1, ws->dA, GH, in, p.I, 1, g.W, p.I);
+        for (size_t r = 0; r < TB; r++)
+            for (int j = 0; j < GH; j++) g.b[j] += ws->dA[r * GH + j];
+        if (l > 0) {
+            rnl_gemm('N', 'N', (int)TB, H, GH, 1, ws->dA, GH, p.W, p.I, 0, dX, H);
+            rnl_real *sw = dHin;
+            dHin = dX;
+            dX = sw;
+        }
+    }
+    return RNL_OK;
+}
+
+rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, int B,
+                    rnl_state *state, rnl_real *logits) {
+    int *len = malloc(sizeof(int) * (B > 0 ? B : 1));
+    if (!len) return rnl_fail(RNL_ERR_NOMEM, "out of memory in rnl_step");
+    for (int b = 0; b < B; b++) len[b] = 1;
+    rnl_batch bt = {1, B, len, x, NULL};
+    rnl_status st = forward(m, ws, m->params, &bt, state);
+    free(len);
+    if (st) return st;
+    memcpy(logits, ws->logits, sizeof(rnl_real) * (size_t)B * rnl_head_width(&m->cfg));
+    return RNL_OK;
+}
