@@ -124,8 +124,9 @@ STEPS = {"tanh": tanh_step, "gru": gru_paper_step, "lstm": lstm_paper_step}
 
 
 def explicit_layer(cell, P, p, x, lens, step=None):
-    """Run one layer over x [T,B,n] with step (default: the paper's unit); step t updates only the sequences with len > t (lengths
-    are sorted, so those are the first n_t rows). Returns h [T,B,H], zeros at padded steps."""
+    """Run one layer over x [T,B,n] with step (default: the paper's unit). Step t updates only
+    the sequences with len > t (lengths are sorted: the first n_t rows), so padded steps never
+    touch the state. Returns h [T,B,H], zeros at padded steps."""
     (T, B, _), H = x.shape, P[p + "U" + GATES[cell][0]].shape[0]
     step = step or STEPS[cell]
     s = tuple(x.new_zeros(B, H) for _ in range(2 if cell == "lstm" else 1))
