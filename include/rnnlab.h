@@ -222,6 +222,9 @@ uint64_t rnl_rng_next(rnl_rng *r);
 double rnl_rng_uniform(rnl_rng *r);             /* [0, 1), 53 bits */
 double rnl_rng_normal(rnl_rng *r);              /* N(0,1), Box-Muller, no cached value */
 uint64_t rnl_rng_below(rnl_rng *r, uint64_t n); /* uniform in [0, n), unbiased; n > 0 */
+/* out[k] += sigma * N(0,1) for k < n, using both values of each Box-Muller pair (weight
+ * noise: fast, and still a pure function of the state). */
+void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma);
 
 /* ------------------------------------------------------------------------------------------
  * Checkpoints (safetensors: u64 LE header length, JSON header, raw float32 LE data).

@@ -49,3 +49,13 @@ uint64_t rnl_rng_below(rnl_rng *r, uint64_t n) {
     while (x >= limit);
     return x % n;
 }
+
+void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
+    size_t k = 0;
+    while (k < n) {
+        double u1 = 1.0 - rnl_rng_uniform(r), u2 = rnl_rng_uniform(r);
+        double rad = sigma * sqrt(-2.0 * log(u1)), th = 2.0 * M_PI * u2;
+        out[k++] += (rnl_real)(rad * cos(th));
+        if (k < n) out[k++] += (rnl_real)(rad * sin(th));
+    }
+}
