@@ -193,6 +193,17 @@ rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, in
  *   nll = sum_k softplus(a_k) - y_k a_k, stable for any a; dnll/da_k = sigmoid(a_k) - y_k. */
 double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da);
 
+/* Mixture of K diagonal Gaussians over O values (the speech head). Logit layout, width
+ * K*(1+2*O): [K mixture logits | K*O means, component-major (mu[k*O + d]) | K*O log standard
+ * deviations, same order]. With s = min(max(ls, log RNL_MOG_MIN_STD), RNL_MOG_MAX_LOG_STD):
+ *     sigma = exp(s),  log pi = logsoftmax(mixture logits)
+ *     nll = −log Σ_k pi_k Π_d N(y_d; mu_kd, sigma_kd²)      (log-sum-exp, in double)
+ * The clamps keep the NLL finite for any input; the gradient w.r.t. a clamped log-std is 0.
+ * da (if non-NULL) receives d nll / d a, width K*(1+2*O). */
+#define RNL_MOG_MIN_STD 1e-3
+#define RNL_MOG_MAX_LOG_STD 20.0
+double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da);
+
 /* ------------------------------------------------------------------------------------------
  * Optimiser, clipping, noise (flat arrays)
  * ---------------------------------------------------------------------------------------- */

@@ -1,4 +1,5 @@
 /* heads.c — output layers: NLL of one step and its gradient w.r.t. the logits. */
+#include <math.h>
 #include "kernels.h"
 
 /* Bernoulli, one independent unit per note:
@@ -18,4 +19,49 @@ double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *
         }
     }
     return nll;
+}
+
+/* Mixture of diagonal Gaussians (see rnnlab.h for the layout). With responsibilities
+ * g_k = softmax_k(log pi_k + Σ_d log N_kd) and u = (y − mu)/sigma:
+ *     d nll / d logit_k = pi_k − g_k
+ *     d nll / d mu_kd   = −g_k u / sigma
+ *     d nll / d ls_kd   = g_k (1 − u²)     (0 where the log-std is clamped)            */
+double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da) {
+    const rnl_real *logit = a, *mu = a + K, *ls = a + K + (size_t)K * O;
+    const double lo = log(RNL_MOG_MIN_STD), hi = RNL_MOG_MAX_LOG_STD;
+    const double half_log_2pi = 0.91893853320467274178;
+    double lmax = -INFINITY, lse_pi = 0, comp_max = -INFINITY;
+    for (int k = 0; k < K; k++) lmax = logit[k] > lmax ? logit[k] : lmax;
+    for (int k = 0; k < K; k++) lse_pi += exp((double)logit[k] - lmax);
+    lse_pi = lmax + log(lse_pi);
+    /* Component log-likelihoods; at most K at once on the stack for K <= 1024. */
+    double L[1024];
+    for (int k = 0; k < K; k++) {
+        double s = (double)logit[k] - lse_pi;
+        for (int d = 0; d < O; d++) {
+            double l = ls[(size_t)k * O + d];
+            l = l < lo ? lo : l > hi ? hi : l;
+            double u = ((double)y[d] - mu[(size_t)k * O + d]) * exp(-l);
+            s += -0.5 * u * u - l - half_log_2pi;
+        }
+        L[k] = s;
+        comp_max = s > comp_max ? s : comp_max;
+    }
+    double tot = 0;
+    for (int k = 0; k < K; k++) tot += exp(L[k] - comp_max);
+    double lse = comp_max + log(tot);
+    if (da) {
+        for (int k = 0; k < K; k++) {
+            double g = exp(L[k] - lse), pi = exp((double)logit[k] - lse_pi);
+            da[k] = (rnl_real)(pi - g);
+            for (int d = 0; d < O; d++) {
+                size_t j = (size_t)k * O + d;
+                double l = ls[j], lc = l < lo ? lo : l > hi ? hi : l;
+                double inv = exp(-lc), u = ((double)y[d] - mu[j]) * inv;
+                da[K + j] = (rnl_real)(-g * u * inv);
+                da[K + (size_t)K * O + j] = (rnl_real)(l < lo || l > hi ? 0.0 : g * (1 - u * u));
+            }
+        }
+    }
+    return -lse;
 }

@@ -457,8 +457,6 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
                                 rnl_state *state, double *nll_sum) {
     const rnl_config *c = &m->cfg;
     *nll_sum = 0.0;
-    if (c->head != RNL_HEAD_BERNOULLI)
-        return rnl_fail(RNL_ERR_INTERNAL, "the %s head is not available in this build", rnl_head_name(c->head));
     if (grad && !(scale > 0))
         return rnl_fail(RNL_ERR_USAGE, "loss scale must be positive, got %g", scale);
     rnl_status st = forward(m, ws, params, bt, state);
@@ -475,7 +473,9 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
         for (int b = 0; b < nact[t]; b++) {
             size_t r = (size_t)t * B + b;
             rnl_real *d = grad ? ws->dlog + r * width : NULL;
-            nll += rnl_bernoulli_nll(ws->logits + r * width, bt->y + r * O, O, d);
+            const rnl_real *a = ws->logits + r * width, *yr = bt->y + r * O;
+            nll += c->head == RNL_HEAD_BERNOULLI ? rnl_bernoulli_nll(a, yr, O, d)
+                                                 : rnl_mog_nll(a, yr, O, c->mixtures, d);
             if (d)
                 for (int j = 0; j < width; j++) d[j] *= inv;
         }

@@ -56,9 +56,9 @@ static void batcher_free(batcher *bb) {
     free(bb->order);
 }
 
-/* Next-frame prediction batch from sequences seqs[0..n): inputs frames 0..T-2, targets
- * frames 1..T-1 of each, sorted longest first (ties by index, so batches are deterministic). */
-static rnl_status make_batch(batcher *bb, const rnl_seqset *s, const int *seqs, int n,
+/* A batch of sequences seqs[0..n) of a split, sorted longest first (ties by index, so
+ * batches are deterministic), padded with zeros. */
+static rnl_status make_batch(batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,
                              rnl_batch *out, double *frames) {
     if (n > bb->cap_b) {
         int *l = realloc(bb->len, sizeof(int) * n), *o = realloc(bb->order, sizeof(int) * n);
@@ -68,17 +68,19 @@ static rnl_status make_batch(batcher *bb, const rnl_seqset *s, const int *seqs, 
         bb->cap_b = n;
     }
     for (int i = 0; i < n; i++) {
-        int v = seqs[i], j = i;
-        while (j > 0 && (s->len[bb->order[j - 1]] < s->len[v] ||
-                         (s->len[bb->order[j - 1]] == s->len[v] && bb->order[j - 1] > v))) {
+        int v = seqs[i], j = i, lv = d->steps(d, split, v);
+        bb->len[i] = lv;
+        while (j > 0 && (bb->len[j - 1] < lv || (bb->len[j - 1] == lv && bb->order[j - 1] > v))) {
             bb->order[j] = bb->order[j - 1];
+            bb->len[j] = bb->len[j - 1];
             j--;
         }
         bb->order[j] = v;
+        bb->len[j] = lv;
     }
-    int T = n > 0 && s->len[bb->order[0]] > 1 ? s->len[bb->order[0]] - 1 : 0;
-    const int D = s->dim;
-    size_t need = (size_t)(T > 0 ? T : 1) * n * D;
+    const int T = n > 0 ? bb->len[0] : 0;
+    size_t nx = (size_t)T * n * d->input, ny = (size_t)T * n * d->output;
+    size_t need = (nx > ny ? nx : ny) + 1;
     if (need > bb->cap_xy) {
         rnl_real *x = realloc(bb->x, sizeof(rnl_real) * need), *y = realloc(bb->y, sizeof(rnl_real) * need);
         if (x) bb->x = x;
@@ -86,21 +88,12 @@ static rnl_status make_batch(batcher *bb, const rnl_seqset *s, const int *seqs, 
         if (!x || !y) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a batch");
         bb->cap_xy = need;
     }
+    memset(bb->x, 0, sizeof(rnl_real) * nx);
+    memset(bb->y, 0, sizeof(rnl_real) * ny);
     *frames = 0;
-    memset(bb->x, 0, sizeof(rnl_real) * (size_t)T * n * D);
-    memset(bb->y, 0, sizeof(rnl_real) * (size_t)T * n * D);
     for (int b = 0; b < n; b++) {
-        int q = bb->order[b], L = s->len[q] > 1 ? s->len[q] - 1 : 0;
-        bb->len[b] = L;
-        *frames += L;
-        const uint8_t *f = s->frames + s->off[q] * (size_t)D;
-        for (int t = 0; t < L; t++) {
-            rnl_real *xr = bb->x + ((size_t)t * n + b) * D, *yr = bb->y + ((size_t)t * n + b) * D;
-            for (int k = 0; k < D; k++) {
-                xr[k] = f[(size_t)t * D + k];
-                yr[k] = f[(size_t)(t + 1) * D + k];
-            }
-        }
+        *frames += bb->len[b];
+        d->fill(d, split, bb->order[b], b, n, bb->x, bb->y);
     }
     out->T = T;
     out->B = n;
@@ -112,34 +105,44 @@ static rnl_status make_batch(batcher *bb, const rnl_seqset *s, const int *seqs, 
 
 /* ================================================================ evaluation ======== */
 
-static const rnl_seqset *g_sort_set;
+typedef struct {
+    int len, idx; /* steps and index of a sequence */
+} len_idx;
 static int by_len_desc(const void *a, const void *b) {
-    int i = *(const int *)a, j = *(const int *)b;
-    int li = g_sort_set->len[i], lj = g_sort_set->len[j];
-    return li != lj ? (lj > li ? 1 : -1) : (i > j) - (i < j);
+    const len_idx *p = a, *q = b;
+    return p->len != q->len ? (q->len > p->len ? 1 : -1) : (p->idx > q->idx) - (p->idx < q->idx);
 }
 
-rnl_status rnl_eval_seqset(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
-                           const rnl_seqset *s, double *nll_sum, double *frames) {
+rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                          const rnl_dataset *d, int split, double *nll_sum, double *frames) {
     *nll_sum = 0;
     *frames = 0;
-    if (s->n == 0) return RNL_OK;
-    if (s->dim != rnl_model_config(m)->input)
-        return rnl_fail(RNL_ERR_DATA, "the model expects %d inputs per frame but the data has %d",
-                        rnl_model_config(m)->input, s->dim);
-    int *order = malloc(sizeof(int) * s->n);
-    if (!order) return rnl_fail(RNL_ERR_NOMEM, "out of memory in evaluation");
-    for (int i = 0; i < s->n; i++) order[i] = i;
-    g_sort_set = s;
-    qsort(order, s->n, sizeof(int), by_len_desc);
+    const int n = d->nseq[split];
+    if (n == 0) return RNL_OK;
+    const rnl_config *c = rnl_model_config(m);
+    if (d->input != c->input || d->output != c->output || d->head != c->head)
+        return rnl_fail(RNL_ERR_DATA, "the model (%d inputs, %d outputs, %s head) does not fit %s (%d, %d, %s)",
+                        c->input, c->output, rnl_head_name(c->head), d->path, d->input, d->output,
+                        rnl_head_name(d->head));
+    len_idx *li = malloc(sizeof *li * n);
+    int *order = malloc(sizeof(int) * n);
+    if (!li || !order) {
+        free(li);
+        free(order);
+        return rnl_fail(RNL_ERR_NOMEM, "out of memory in evaluation");
+    }
+    for (int i = 0; i < n; i++) li[i] = (len_idx){d->steps(d, split, i), i};
+    qsort(li, n, sizeof *li, by_len_desc);
+    for (int i = 0; i < n; i++) order[i] = li[i].idx;
+    free(li);
     batcher bb = {0};
     rnl_status st = RNL_OK;
     const int chunk = 16;
-    for (int i = 0; i < s->n && !st; i += chunk) {
-        int n = s->n - i < chunk ? s->n - i : chunk;
+    for (int i = 0; i < n && !st; i += chunk) {
+        int k = n - i < chunk ? n - i : chunk;
         rnl_batch bt;
         double fr, nll = 0;
-        st = make_batch(&bb, s, order + i, n, &bt, &fr);
+        st = make_batch(&bb, d, split, order + i, k, &bt, &fr);
         if (!st && fr > 0) st = rnl_forward_backward(m, ws, params, &bt, NULL, 1.0, NULL, &nll);
         *nll_sum += nll;
         *frames += fr;
@@ -153,7 +156,7 @@ rnl_status rnl_eval_seqset(const rnl_model *m, rnl_workspace *ws, const rnl_real
 
 typedef struct {
     rnl_train_opts o;
-    rnl_music data;
+    rnl_dataset *data;
     rnl_model *m;
     rnl_workspace *ws;
     rnl_real *noisy, *grad, *ms, *buf, *best; /* [nparams] each */
@@ -168,7 +171,7 @@ typedef struct {
 } run;
 
 static void run_free(run *r) {
-    rnl_music_free(&r->data);
+    rnl_dataset_free(r->data);
     rnl_model_free(r->m);
     rnl_workspace_free(r->ws);
     free(r->noisy);
@@ -323,7 +326,7 @@ static rnl_status write_summary(run *r, const char *status, const char *error, d
     rnl_buf_printf(&b, ",\n  \"data\": ");
     rnl_buf_json_string(&b, o->data);
     rnl_buf_printf(&b, ",\n  \"data_path\": ");
-    rnl_buf_json_string(&b, r->data.path);
+    rnl_buf_json_string(&b, r->data->path);
     rnl_buf_printf(&b, ",\n  \"cell\": \"%s\",\n  \"variant\": \"%s\",\n  \"layers\": %d,\n"
                        "  \"hidden\": %d,\n  \"input\": %d,\n  \"output\": %d,\n  \"head\": \"%s\",\n",
                    rnl_cell_name(c->cell), rnl_variant_name(c->variant), c->layers, c->hidden,
@@ -382,13 +385,11 @@ static rnl_status save_best_model(run *r) {
 
 static rnl_status setup(run *r) {
     rnl_train_opts *o = &r->o;
-    char path[4096];
-    rnl_status st = rnl_data_resolve(o->data, o->data_root[0] ? o->data_root : NULL, path, sizeof path);
-    if (!st) st = rnl_music_load(path, &r->data);
+    rnl_status st = rnl_dataset_open(o->data, o->data_root[0] ? o->data_root : NULL, NULL, &r->data);
     if (st) return st;
     if (o->hidden == 0) o->hidden = rnl_default_hidden(o->cell);
-    rnl_config c = {o->cell, o->variant, RNL_HEAD_BERNOULLI, o->layers,
-                    r->data.split[0].dim, o->hidden, r->data.split[0].dim, 0};
+    rnl_config c = {o->cell, o->variant, r->data->head, o->layers,
+                    r->data->input, o->hidden, r->data->output, r->data->mixtures};
     if ((st = rnl_model_create(&c, &r->m)) || (st = rnl_workspace_create(&r->ws))) return st;
     size_t n = rnl_model_nparams(r->m);
     r->noisy = malloc(sizeof(rnl_real) * n);
@@ -447,26 +448,26 @@ static rnl_status update(run *r, const rnl_batch *bt, double frames, rnl_state *
 }
 
 static rnl_status train_epoch(run *r, double last_epoch_s) {
-    const rnl_seqset *s = &r->data.split[RNL_SPLIT_TRAIN];
-    const int B = r->o.batch;
-    int *perm = malloc(sizeof(int) * s->n);
+    const rnl_dataset *d = r->data;
+    const int B = r->o.batch, nseq = d->nseq[RNL_SPLIT_TRAIN];
+    int *perm = malloc(sizeof(int) * (nseq > 0 ? nseq : 1));
     batcher bb = {0};
     rnl_state *state = NULL;
     if (!perm) return rnl_fail(RNL_ERR_NOMEM, "out of memory for an epoch");
-    for (int i = 0; i < s->n; i++) perm[i] = i;
-    for (int i = s->n - 1; i > 0; i--) {
+    for (int i = 0; i < nseq; i++) perm[i] = i;
+    for (int i = nseq - 1; i > 0; i--) {
         int j = (int)rnl_rng_below(&r->rng, (uint64_t)i + 1), t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;
     }
-    const int tty = !r->o.quiet && isatty(2), nb = (s->n + B - 1) / B;
+    const int tty = !r->o.quiet && isatty(2), nb = (nseq + B - 1) / B;
     double t0 = rnl_now(), last_print = t0, steps = 0;
     rnl_status st = RNL_OK;
-    for (int i = 0, k = 0; i < s->n && !st; i += B, k++) {
-        int n = s->n - i < B ? s->n - i : B;
+    for (int i = 0, k = 0; i < nseq && !st; i += B, k++) {
+        int n = nseq - i < B ? nseq - i : B;
         rnl_batch bt;
         double frames;
-        st = make_batch(&bb, s, perm + i, n, &bt, &frames);
+        st = make_batch(&bb, d, RNL_SPLIT_TRAIN, perm + i, n, &bt, &frames);
         if (st || frames == 0) continue;
         if (r->o.bptt <= 0) {
             st = update(r, &bt, frames, NULL);
@@ -487,8 +488,8 @@ static rnl_status train_epoch(run *r, double last_epoch_s) {
                     lens[b] = L < 0 ? 0 : L > r->o.bptt ? r->o.bptt : L;
                     fw += lens[b];
                 }
-                rnl_batch w = {lens[0], n, lens, bt.x + (size_t)t0w * n * r->data.split[0].dim,
-                               bt.y + (size_t)t0w * n * r->data.split[0].dim};
+                rnl_batch w = {lens[0], n, lens, bt.x + (size_t)t0w * n * d->input,
+                               bt.y + (size_t)t0w * n * d->output};
                 st = update(r, &w, fw, state);
             }
         }
@@ -507,7 +508,7 @@ static rnl_status train_epoch(run *r, double last_epoch_s) {
 
 static rnl_status eval_split(run *r, const rnl_real *params, int split, double *nll) {
     double sum, frames;
-    rnl_status st = rnl_eval_seqset(r->m, r->ws, params, &r->data.split[split], &sum, &frames);
+    rnl_status st = rnl_eval_split(r->m, r->ws, params, r->data, split, &sum, &frames);
     *nll = frames > 0 ? sum / frames : NAN;
     return st;
 }
@@ -572,7 +573,7 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
     if (!r.o.quiet)
         fprintf(stderr, "rnnlab %s: %s %s-%d (%s) on %s, %zu parameters (%zu recurrent), lr %g, batch %d, seed %llu\n",
                 RNL_VERSION, resume ? "resumed" : "training", rnl_cell_name(r.o.cell), r.o.hidden,
-                rnl_variant_name(r.o.variant), r.data.path, n, rnl_model_nparams_recurrent(r.m), r.o.lr,
+                rnl_variant_name(r.o.variant), r.data->path, n, rnl_model_nparams_recurrent(r.m), r.o.lr,
                 r.o.batch, (unsigned long long)r.o.seed);
     double last_epoch_s = 0;
     while (!r.done && r.epoch < r.o.max_epochs && r.bad < r.o.patience) {
@@ -615,7 +616,7 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
     if (st) goto done;
     if (r.best_epoch == 0 && (st = save_best_model(&r))) goto done;
     double test_sum, test_frames;
-    st = rnl_eval_seqset(r.m, r.ws, r.best, &r.data.split[RNL_SPLIT_TEST], &test_sum, &test_frames);
+    st = rnl_eval_split(r.m, r.ws, r.best, r.data, RNL_SPLIT_TEST, &test_sum, &test_frames);
     if (st) goto done;
     double test = test_frames > 0 ? test_sum / test_frames : NAN;
     if (!r.done) {

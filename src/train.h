@@ -3,7 +3,7 @@
 #ifndef RNL_TRAIN_H
 #define RNL_TRAIN_H
 
-#include "music.h"
+#include "dataset.h"
 #include "rnnlab.h"
 
 typedef struct {
@@ -38,8 +38,9 @@ int rnl_default_hidden(rnl_cell c);
  * metrics.csv, summary.json, state.safetensors in o->out, each atomically. */
 rnl_status rnl_train(rnl_train_opts *o, int resume);
 
-/* NLL summed over all predicted frames of a split, and their number (forward only). */
-rnl_status rnl_eval_seqset(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
-                           const rnl_seqset *s, double *nll_sum, double *frames);
+/* NLL summed over all predicted steps of a split, and their number (forward only). The
+ * batches are fixed (sorted by length, 16 sequences), so the result is reproducible. */
+rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                          const rnl_dataset *d, int split, double *nll_sum, double *frames);
 
 #endif

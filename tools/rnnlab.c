@@ -6,7 +6,6 @@
 #include <string.h>
 #include "dataroot.h"
 #include "gradcheck.h"
-#include "music.h"
 #include "rnnlab.h"
 #include "train.h"
 #include "util.h"
@@ -175,23 +174,17 @@ static int cmd_eval(int argc, char **argv) {
                   "--model FILE --data NAME [--split train|valid|test] [--json]", NULL, 0, NULL);
     if (r) return r > 0 ? 0 : fail(RNL_ERR_USAGE);
     if (!model[0] || !data[0]) return fail(rnl_fail(RNL_ERR_USAGE, "eval: --model and --data are required"));
-    int sp = strcmp(split, "train") == 0 ? 0 : strcmp(split, "valid") == 0 ? 1 : strcmp(split, "test") == 0 ? 2 : -1;
+    int sp = rnl_split_parse(split);
     if (sp < 0) return fail(rnl_fail(RNL_ERR_USAGE, "--split: expected train, valid or test, got '%s'", split));
     rnl_model *m = NULL;
     rnl_workspace *ws = NULL;
-    rnl_music mu;
-    memset(&mu, 0, sizeof mu);
-    char path[4096];
+    rnl_dataset *d = NULL;
     double sum = 0, frames = 0;
     rnl_status st = rnl_model_load(model, &m);
-    if (!st) st = rnl_data_resolve(data, root[0] ? root : NULL, path, sizeof path);
-    if (!st) st = rnl_music_load(path, &mu);
-    if (!st && rnl_model_config(m)->head != RNL_HEAD_BERNOULLI)
-        st = rnl_fail(RNL_ERR_DATA, "%s is a %s model; %s is piano-roll data", model,
-                      rnl_head_name(rnl_model_config(m)->head), path);
+    if (!st) st = rnl_dataset_open(data, root[0] ? root : NULL, NULL, &d);
     if (!st) st = rnl_workspace_create(&ws);
-    if (!st) st = rnl_eval_seqset(m, ws, rnl_model_params(m), &mu.split[sp], &sum, &frames);
-    if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", path, split);
+    if (!st) st = rnl_eval_split(m, ws, rnl_model_params(m), d, sp, &sum, &frames);
+    if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", d->path, split);
     if (!st) {
         double nll = sum / frames;
         if (json) {
@@ -208,7 +201,7 @@ static int cmd_eval(int argc, char **argv) {
         }
     }
     rnl_workspace_free(ws);
-    rnl_music_free(&mu);
+    rnl_dataset_free(d);
     rnl_model_free(m);
     return st ? fail(st) : 0;
 }
