@@ -42,8 +42,9 @@ $(BUILD)/librnnlab_d.a: $(DBL_OBJ)
 $(BUILD)/librnnlab.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/rnnlab: tools/rnnlab.c $(BUILD)/librnnlab.a
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlab.a $(LDFLAGS) $(LDLIBS)
+TOOL_SRC := $(wildcard tools/*.c)
+$(BUILD)/rnnlab: $(TOOL_SRC) tools/cli.h $(BUILD)/librnnlab.a
+	$(CC) $(CFLAGS) -Itools -o $@ $(TOOL_SRC) $(BUILD)/librnnlab.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/example: examples/run_model.c $(BUILD)/librnnlab.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlab.a $(LDFLAGS) $(LDLIBS)

@@ -1,0 +1,32 @@
+/* cli.h — the tool's shared pieces: a table-driven option parser whose --help shows every
+ * option with its default read from the variable itself, and the command entry points. */
+#ifndef RNL_CLI_H
+#define RNL_CLI_H
+
+#include "rnnlab.h"
+
+typedef enum { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG, OPT_CELL, OPT_VARIANT, OPT_U64 } opt_type;
+
+typedef struct {
+    const char *name;   /* "--lr" */
+    opt_type type;
+    void *ptr;          /* int*, double*, char[4096], int* (flag), rnl_cell*, rnl_variant*, uint64_t* */
+    double lo, hi;      /* accepted range (numbers) */
+    const char *help;
+} opt;
+
+/* Parse argv[first..] against the table. Returns 1 if --help was given (help printed),
+ * 0 on success, -1 on error (message set for fail()). Non-option words go to positional
+ * (at most max_pos; NULL/0 for none). OPT_STRING targets must be char[4096]. */
+int cli_parse(int argc, char **argv, int first, const opt *opts, int n, const char *cmd,
+              const char *synopsis, const char **positional, int max_pos, int *npos);
+/* Print "rnnlab: <last error>" and return st as the exit code. */
+int cli_fail(rnl_status st);
+
+/* Commands: argv[1] is the command name. Return the exit code. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+
+#endif
