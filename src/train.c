@@ -16,7 +16,10 @@
 
 /* ================================================================ options =========== */
 
-int rnl_default_hidden(rnl_cell c) { return c == RNL_CELL_TANH ? 100 : c == RNL_CELL_GRU ? 46 : 36; }
+int rnl_default_hidden(rnl_cell c, int speech) {
+    if (speech) return c == RNL_CELL_TANH ? 400 : c == RNL_CELL_GRU ? 227 : 195;
+    return c == RNL_CELL_TANH ? 100 : c == RNL_CELL_GRU ? 46 : 36;
+}
 
 void rnl_train_defaults(rnl_train_opts *o) {
     memset(o, 0, sizeof *o);
@@ -242,6 +245,7 @@ static rnl_status save_state(run *r) {
 #undef PUT
     if (!st) st = rnl_st_add_meta(w, "opt.data", o->data);
     if (!st) st = rnl_st_add_meta(w, "opt.data_root", o->data_root);
+    if (!st) st = rnl_st_add_meta(w, "opt.split_scheme", o->split_scheme);
     if (!st) st = rnl_st_add_meta(w, "metrics", r->metrics.p ? r->metrics.p : "");
     char path[4200];
     if (!st) st = out_path(r, "state.safetensors", path, sizeof path);
@@ -298,8 +302,10 @@ static rnl_status load_opts(const rnl_st_file *f, rnl_train_opts *o) {
     if (!cell || !var || !data || !root)
         return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks the cell, variant or data", rnl_st_path(f));
     if ((st = rnl_cell_parse(cell, &o->cell)) || (st = rnl_variant_parse(var, &o->variant))) return st;
+    const char *scheme = rnl_st_meta(f, "opt.split_scheme");
     snprintf(o->data, sizeof o->data, "%s", data);
     snprintf(o->data_root, sizeof o->data_root, "%s", root);
+    snprintf(o->split_scheme, sizeof o->split_scheme, "%s", scheme ? scheme : "");
     return meta_u64(f, "opt.seed", &o->seed);
 }
 
@@ -347,6 +353,8 @@ static rnl_status write_summary(run *r, const char *status, const char *error, d
     rnl_buf_printf(&b, "\"cell\": \"%s\", \"variant\": \"%s\", \"seed\": %llu, \"data_root\": ",
                    rnl_cell_name(o->cell), rnl_variant_name(o->variant), (unsigned long long)o->seed);
     rnl_buf_json_string(&b, o->data_root);
+    rnl_buf_printf(&b, ", \"split_scheme\": ");
+    rnl_buf_json_string(&b, o->split_scheme[0] ? o->split_scheme : "index");
 #define JSON_OPT(key, fmt, field, parse, type, lo, hi) \
     rnl_buf_printf(&b, ", \"" key "\": ");             \
     rnl_buf_json_number(&b, (double)(field));
@@ -385,12 +393,17 @@ static rnl_status save_best_model(run *r) {
 
 static rnl_status setup(run *r) {
     rnl_train_opts *o = &r->o;
-    rnl_status st = rnl_dataset_open(o->data, o->data_root[0] ? o->data_root : NULL, NULL, &r->data);
+    rnl_status st = rnl_dataset_open(o->data, o->data_root[0] ? o->data_root : NULL,
+                                     o->split_scheme[0] ? o->split_scheme : NULL, &r->data);
     if (st) return st;
-    if (o->hidden == 0) o->hidden = rnl_default_hidden(o->cell);
+    if (o->hidden == 0) o->hidden = rnl_default_hidden(o->cell, strcmp(r->data->kind, "speech") == 0);
     rnl_config c = {o->cell, o->variant, r->data->head, o->layers,
                     r->data->input, o->hidden, r->data->output, r->data->mixtures};
     if ((st = rnl_model_create(&c, &r->m)) || (st = rnl_workspace_create(&r->ws))) return st;
+    rnl_model_meta *meta = rnl_model_metadata(r->m);
+    meta->data_mean = r->data->mean;
+    meta->data_std = r->data->std;
+    snprintf(meta->data_name, sizeof meta->data_name, "%s", o->data);
     size_t n = rnl_model_nparams(r->m);
     r->noisy = malloc(sizeof(rnl_real) * n);
     r->grad = malloc(sizeof(rnl_real) * n);

@@ -10,10 +10,11 @@ typedef struct {
     char data[4096];       /* data set name or .mat path, as given */
     char data_root[4096];  /* --data-root ("" = default search) */
     char out[4096];        /* output directory */
+    char split_scheme[4096]; /* speech split: "index" (default) or "speaker" */
     rnl_cell cell;
     rnl_variant variant;
     int layers;
-    int hidden;            /* 0 = Table 1's size for the cell */
+    int hidden;            /* 0 = Table 1's size for the cell and task */
     double lr;
     int batch;
     int max_epochs;
@@ -30,8 +31,8 @@ typedef struct {
 
 /* Defaults: the paper's protocol (README "Training protocol"). */
 void rnl_train_defaults(rnl_train_opts *o);
-/* Table 1's music sizes: tanh 100, GRU 46, LSTM 36. */
-int rnl_default_hidden(rnl_cell c);
+/* Table 1's sizes: music tanh 100, GRU 46, LSTM 36; speech tanh 400, GRU 227, LSTM 195. */
+int rnl_default_hidden(rnl_cell c, int speech);
 
 /* Train from scratch (resume = 0) or continue the run in o->out (resume = 1: the options are
  * read back from o->out/state.safetensors, except out). Writes model.safetensors,

@@ -20,7 +20,8 @@ int cmd_train(int argc, char **argv) {
         {"--cell", OPT_CELL, &o.cell, 0, 0, "recurrent unit: tanh, gru, lstm"},
         {"--variant", OPT_VARIANT, &o.variant, 0, 0, "unit equations: paper or pytorch"},
         {"--layers", OPT_INT, &o.layers, 1, 16, "stacked recurrent layers"},
-        {"--hidden", OPT_INT, &o.hidden, 0, 65536, "hidden units (0 = Table 1: tanh 100, gru 46, lstm 36)"},
+        {"--hidden", OPT_INT, &o.hidden, 0, 65536, "hidden units (0 = Table 1: music tanh 100, gru 46, lstm 36; speech 400, 227, 195)"},
+        {"--split-scheme", OPT_STRING, o.split_scheme, 0, 0, "speech split: index (FSDD takes 0-4 test, 5-9 valid) or speaker"},
         {"--lr", OPT_DOUBLE, &o.lr, 1e-12, 10, "RMSProp learning rate"},
         {"--batch", OPT_INT, &o.batch, 1, 100000, "sequences per update"},
         {"--max-epochs", OPT_INT, &o.max_epochs, 1, 100000000, "epoch budget"},
@@ -53,13 +54,14 @@ int cmd_train(int argc, char **argv) {
 }
 
 int cmd_eval(int argc, char **argv) {
-    char model[4096] = "", data[4096] = "", root[4096] = "", split[4096] = "test";
+    char model[4096] = "", data[4096] = "", root[4096] = "", split[4096] = "test", scheme[4096] = "";
     int json = 0;
     const opt opts[] = {
         {"--model", OPT_STRING, model, 0, 0, "checkpoint (.safetensors) to evaluate (required)"},
         {"--data", OPT_STRING, data, 0, 0, "data set name or .mat path (required)"},
         {"--data-root", OPT_STRING, root, 0, 0, "where named data sets live"},
         {"--split", OPT_STRING, split, 0, 0, "train, valid or test"},
+        {"--split-scheme", OPT_STRING, scheme, 0, 0, "speech split: index or speaker"},
         {"--json", OPT_FLAG, &json, 0, 0, "print one JSON object"},
     };
     int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "eval",
@@ -73,7 +75,7 @@ int cmd_eval(int argc, char **argv) {
     rnl_dataset *d = NULL;
     double sum = 0, frames = 0;
     rnl_status st = rnl_model_load(model, &m);
-    if (!st) st = rnl_dataset_open(data, root[0] ? root : NULL, NULL, &d);
+    if (!st) st = rnl_dataset_open(data, root[0] ? root : NULL, scheme[0] ? scheme : NULL, &d);
     if (!st) st = rnl_workspace_create(&ws);
     if (!st) st = rnl_eval_split(m, ws, rnl_model_params(m), d, sp, &sum, &frames);
     if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", d->path, split);
