@@ -403,7 +403,7 @@ static rnl_status setup(run *r) {
     rnl_model_meta *meta = rnl_model_metadata(r->m);
     meta->data_mean = r->data->mean;
     meta->data_std = r->data->std;
-    snprintf(meta->data_name, sizeof meta->data_name, "%s", o->data);
+    snprintf(meta->data_name, sizeof meta->data_name, "%.63s", o->data);
     size_t n = rnl_model_nparams(r->m);
     r->noisy = malloc(sizeof(rnl_real) * n);
     r->grad = malloc(sizeof(rnl_real) * n);
