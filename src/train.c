@@ -262,8 +262,9 @@ static rnl_status meta_long(const rnl_st_file *f, const char *key, long lo, long
 static rnl_status meta_double(const rnl_st_file *f, const char *key, double *out) {
     const char *s = rnl_st_meta(f, key);
     if (!s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
-    if (strcmp(s, "inf") == 0) {
-        *out = INFINITY;
+    /* Before the first epoch ends, best_valid is +inf and best_train NaN (no best yet). */
+    if (strcmp(s, "inf") == 0 || strcmp(s, "nan") == 0) {
+        *out = s[0] == 'i' ? INFINITY : NAN;
         return RNL_OK;
     }
     return rnl_parse_double(s, -1e308, 1e308, key, out);
