@@ -5,6 +5,7 @@
 #include "dataroot.h"
 #include "dataset.h"
 #include "music.h"
+#include "speech.h"
 
 /* ================================================================ music ============= */
 /* Next-frame prediction: a sequence of T frames gives T−1 steps, input frame t, target
@@ -68,10 +69,9 @@ rnl_status rnl_dataset_open(const char *name, const char *root, const char *sche
     rnl_status st = rnl_data_resolve(name, root, d->path, sizeof d->path);
     struct stat sb;
     if (!st && stat(d->path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        st = rnl_fail(RNL_ERR_DATA, "%s is a directory: speech data is not available in this build", d->path);
+        st = rnl_speech_open(d->path, scheme, d);
     else if (!st)
         st = open_music(d->path, d);
-    (void)scheme;
     if (st) {
         free(d);
         return st;
