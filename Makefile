@@ -9,7 +9,7 @@ PKGS    := openblas matio sndfile
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 # IEEE-strict by default: no -ffast-math anywhere; -std=c11 keeps FP contraction off.
-OPT     ?= -O2 -march=native
+OPT     ?= -O3 -march=native
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fPIC
 LDLIBS  += $(PKG_LIBS) -lm -lpthread

@@ -172,7 +172,8 @@ void rnl_state_zero(rnl_state *s);
  *   scale  : normaliser of the loss for the gradient (e.g. the number of predicted frames)
  *   state  : if non-NULL, initial state on entry (NULL = zeros) and final state on return
  *            (the state after each sequence's last step)
- *   nll_sum: out, sum over valid steps of each step's NLL (nats), in double
+ *   nll_sum: out, sum over valid steps of each step's NLL (nats), in double; may be NULL
+ *            when grad is given (training needs only the gradient, which is then cheaper)
  * Padded steps contribute nothing. Returns RNL_ERR_NUMERIC if the loss is not finite. */
 rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
                                 const rnl_batch *batch, rnl_real *grad, double scale,
@@ -192,6 +193,9 @@ rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, in
 /* Bernoulli: logits a [O], targets y [O] in {0,1}:
  *   nll = sum_k softplus(a_k) - y_k a_k, stable for any a; dnll/da_k = sigmoid(a_k) - y_k. */
 double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da);
+double rnl_bernoulli_nll_ref(const rnl_real *a, const rnl_real *y, int O, rnl_real *da);
+/* The gradient alone, times scale: da_k = (sigmoid(a_k) − y_k) * scale (vectorised). */
+void rnl_bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, rnl_real scale, rnl_real *da);
 
 /* Mixture of K diagonal Gaussians over O values (the speech head). Logit layout, width
  * K*(1+2*O): [K mixture logits | K*O means, component-major (mu[k*O + d]) | K*O log standard
@@ -233,8 +237,9 @@ uint64_t rnl_rng_next(rnl_rng *r);
 double rnl_rng_uniform(rnl_rng *r);             /* [0, 1), 53 bits */
 double rnl_rng_normal(rnl_rng *r);              /* N(0,1), Box-Muller, no cached value */
 uint64_t rnl_rng_below(rnl_rng *r, uint64_t n); /* uniform in [0, n), unbiased; n > 0 */
-/* out[k] += sigma * N(0,1) for k < n, using both values of each Box-Muller pair (weight
- * noise: fast, and still a pure function of the state). */
+/* out[k] += sigma * N(0,1) for k < n, drawn by the ziggurat method (weight noise: fast, and
+ * still a pure function of the state). Not thread-safe on its very first call (it fills
+ * static tables); the library calls it once from the thread that trains. */
 void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma);
 
 /* ------------------------------------------------------------------------------------------

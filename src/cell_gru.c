@@ -22,7 +22,6 @@
 void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
                      rnl_real *tmp) {
     const int H = p->H, G3 = 3 * H;
-    const rnl_real *Uh = p->U + (size_t)2 * H * H;
     for (int t = 0; t < T; t++) {
         const int Bt = nact[t];
         rnl_real *at = a->A + (size_t)t * B * G3;          /* [B, 3H] */
@@ -30,24 +29,24 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;     /* [B, H] h_t */
         rnl_real *aux = a->aux + (size_t)t * B * H;        /* [B, H] */
         if (p->variant == RNL_VARIANT_PAPER) {
-            rnl_gemm('N', 'T', Bt, 2 * H, H, 1, hp, H, p->U, H, 1, at, G3);
+            rnl_gemm('N', 'N', Bt, 2 * H, H, 1, hp, H, p->UT, G3, 1, at, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 for (int j = 0; j < 2 * H; j++) ab[j] = rnl_sigmoid(ab[j]);
                 for (int j = 0; j < H; j++) aux[(size_t)b * H + j] = ab[H + j] * hp[(size_t)b * H + j];
             }
-            rnl_gemm('N', 'T', Bt, H, H, 1, aux, H, Uh, H, 1, at + 2 * H, G3);
+            rnl_gemm('N', 'N', Bt, H, H, 1, aux, H, p->UT + 2 * H, G3, 1, at + 2 * H, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 for (int j = 0; j < H; j++) {
-                    rnl_real z = ab[j], hc = RNL_TANH(ab[2 * H + j]);
+                    rnl_real z = ab[j], hc = rnl_tanh(ab[2 * H + j]);
                     ab[2 * H + j] = hc;
                     h[(size_t)b * H + j] = (1 - z) * hp[(size_t)b * H + j] + z * hc;
                 }
             }
         } else {
             /* tmp [Bt, 3H] = h_{t-1} U^T */
-            rnl_gemm('N', 'T', Bt, G3, H, 1, hp, H, p->U, H, 0, tmp, G3);
+            rnl_gemm('N', 'N', Bt, G3, H, 1, hp, H, p->UT, G3, 0, tmp, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 const rnl_real *rb = tmp + (size_t)b * G3;
@@ -55,7 +54,7 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
                 for (int j = 0; j < H; j++) {
                     rnl_real un = rb[2 * H + j] + p->extra[j];
                     rnl_real z = ab[j], r = ab[H + j];
-                    rnl_real n = RNL_TANH(ab[2 * H + j] + r * un);
+                    rnl_real n = rnl_tanh(ab[2 * H + j] + r * un);
                     aux[(size_t)b * H + j] = un;
                     ab[2 * H + j] = n;
                     h[(size_t)b * H + j] = (1 - z) * n + z * hp[(size_t)b * H + j];

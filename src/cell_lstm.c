@@ -31,7 +31,7 @@ void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;
         rnl_real *c = a->Cs + (size_t)(t + 1) * B * H;
         rnl_real *tc = a->aux + (size_t)t * B * H;
-        rnl_gemm('N', 'T', Bt, G4, H, 1, hp, H, p->U, H, 1, at, G4);
+        rnl_gemm('N', 'N', Bt, G4, H, 1, hp, H, p->UT, G4, 1, at, G4);
         for (int b = 0; b < Bt; b++) {
             rnl_real *ab = at + (size_t)b * G4;
             for (int j = 0; j < H; j++) {
@@ -42,10 +42,10 @@ void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
                     af += vf[j] * cp[k];
                 }
                 rnl_real ig = rnl_sigmoid(ai), fg = rnl_sigmoid(af);
-                rnl_real cc = RNL_TANH(ab[2 * H + j]);
+                rnl_real cc = rnl_tanh(ab[2 * H + j]);
                 rnl_real cn = fg * cp[k] + ig * cc;
                 if (vo) ao += vo[j] * cn;
-                rnl_real og = rnl_sigmoid(ao), tcn = RNL_TANH(cn);
+                rnl_real og = rnl_sigmoid(ao), tcn = rnl_tanh(cn);
                 ab[j] = ig;
                 ab[H + j] = fg;
                 ab[2 * H + j] = cc;

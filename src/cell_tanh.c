@@ -16,9 +16,9 @@ void rnl_tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         rnl_real *at = a->A + (size_t)t * B * H;          /* [B, H] */
         const rnl_real *hp = a->Hs + (size_t)t * B * H;   /* [B, H] h_{t-1} */
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;    /* [B, H] h_t */
-        rnl_gemm('N', 'T', Bt, H, H, 1, hp, H, p->U, H, 1, at, H);
+        rnl_gemm('N', 'N', Bt, H, H, 1, hp, H, p->UT, H, 1, at, H);
         for (size_t k = 0; k < (size_t)Bt * H; k++) {
-            at[k] = RNL_TANH(at[k]);
+            at[k] = rnl_tanh(at[k]);
             h[k] = at[k];
         }
         memcpy(h + (size_t)Bt * H, hp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);

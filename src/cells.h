@@ -19,6 +19,7 @@ typedef struct {
     rnl_variant variant;
     const rnl_real *W;      /* [G*H, I] input weights, gate blocks stacked */
     const rnl_real *U;      /* [G*H, H] recurrent weights */
+    const rnl_real *UT;     /* [H, G*H] U transposed (per-step products read rows of it) */
     const rnl_real *b;      /* [G*H] biases */
     const rnl_real *extra;  /* GRU pytorch: c_h [H]; LSTM paper: v_i v_f v_o [3H]; else NULL */
 } rnl_layer_p;

@@ -25,9 +25,43 @@ void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const r
     }
 }
 
+/* C row i (+)= alpha * sum_k A[i,k] B[k,:]: axpy over contiguous rows of B, which the
+ * compiler vectorises; zero entries of A are skipped. Used for small M (the per-step
+ * products at batch 1..8), where a BLAS call costs more than the arithmetic. */
+static void gemm_nn_rows(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                         const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
+    for (int i = 0; i < M; i++) {
+        rnl_real *restrict c = C + (size_t)i * ldc;
+        if (beta == 0) memset(c, 0, sizeof(rnl_real) * N);
+        else if (beta != 1)
+            for (int j = 0; j < N; j++) c[j] *= beta;
+        const rnl_real *a = A + (size_t)i * lda;
+        for (int k = 0; k < K; k++) {
+            if (a[k] == 0) continue;
+            const rnl_real s = alpha * a[k];
+            const rnl_real *restrict b = B + (size_t)k * ldb;
+            for (int j = 0; j < N; j++) c[j] += s * b[j];
+        }
+    }
+}
+
+void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                       const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
+    gemm_nn_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst) {
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
+}
+
 void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
               int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     if (M <= 0 || N <= 0) return;
+    if (M <= 8 && ta == 'N' && tb == 'N' && K > 0) {
+        gemm_nn_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
     if (K <= 0) {
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++)

@@ -28,11 +28,68 @@ void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_r
 void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
                   int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc);
 
-static inline rnl_real rnl_sigmoid(rnl_real x) {
+/* C[M,N] = alpha*A·B + beta*C with A [M,K] whose rows are mostly zero (a piano roll): each
+ * row of C is a sum of the rows of B [K,N] that A's non-zeros select. Exact same contract as
+ * rnl_gemm('N','N', ...); used where the caller knows A is sparse. */
+void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                       const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc);
+/* dst[cols, rows] = src[rows, cols]^T */
+void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst);
+
+/* ---------------------------------------------------------------- activations ------- */
+/* The reference versions call libm; the fast float versions below are branch-free so the
+ * gate loops vectorise, and tests/test_kernels.c checks them against the reference over the
+ * whole float range (max relative error of exp and sigmoid 2.5e-7, absolute error of tanh
+ * 2e-7). The double build (gradient checks) uses libm throughout. */
+static inline rnl_real rnl_sigmoid_ref(rnl_real x) {
     /* exp of a non-positive argument only: no overflow for any x. */
     if (x >= 0) return (rnl_real)1 / ((rnl_real)1 + RNL_EXP(-x));
     rnl_real e = RNL_EXP(x);
     return e / ((rnl_real)1 + e);
 }
+static inline rnl_real rnl_tanh_ref(rnl_real x) { return RNL_TANH(x); }
+
+#ifdef RNL_DOUBLE
+static inline double rnl_exp(double x) { return exp(x); }
+static inline double rnl_sigmoid(double x) { return rnl_sigmoid_ref(x); }
+static inline double rnl_tanh(double x) { return tanh(x); }
+#else
+/* exp(x): x = k·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), e^r by its degree-7
+ * Taylor polynomial (truncation < 3e-9 relative), times 2^k built in the exponent bits.
+ * x is clamped to [-87, 88] (e^-87 = 1.6e-38, e^88 = 1.7e38); NaN stays NaN. */
+static inline float rnl_exp(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    float k = __builtin_rintf(x * 1.44269504088896341f);
+    float r = x - k * 0.693145751953125f;
+    r = r - k * 1.428606820309417232e-6f;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { int i; float f; } u = {((int)k + 127) << 23};
+    return p * u.f;
+}
+/* sigmoid(x) = 1/(1 + e^-x): no cancellation for either sign. */
+static inline float rnl_sigmoid(float x) { return 1.0f / (1.0f + rnl_exp(-x)); }
+/* tanh: an odd minimax polynomial for |x| < 0.625 (coefficients of the Cephes tanhf), and
+ * 1 − 2/(e^{2|x|} + 1) with the sign restored beyond; both computed, one selected. */
+static inline float rnl_tanh(float x) {
+    float ax = x < 0 ? -x : x, z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = x + x * z * p;
+    float big = 1.0f - 2.0f / (rnl_exp(2.0f * ax) + 1.0f);
+    big = x < 0 ? -big : big;
+    return ax < 0.625f ? small : big;
+}
+#endif
 
 #endif

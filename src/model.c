@@ -275,6 +275,10 @@ struct rnl_workspace {
     rnl_real *dH1, *dH2;      /* [T*B, H] ping-pong gradients on layer outputs */
     rnl_real *dhn, *dcn;      /* [B, H] */
     rnl_real *tmp;            /* [B, 3H] (4H for safety) */
+    rnl_real *UT[RNL_MAX_LAYERS]; /* [H, G*H] each layer's U transposed, per forward pass */
+    rnl_real *WT0;            /* [I, G*H] layer 0's W transposed (sparse inputs) */
+    rnl_real *dWT0;           /* [I, G*H] gradient of WT0 (sparse inputs) */
+    int x_sparse;             /* layer 0's inputs are mostly zeros (piano roll) */
 };
 
 rnl_status rnl_workspace_create(rnl_workspace **out) {
@@ -319,6 +323,9 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
     TAKE(ws->dhn, B * H);
     TAKE(ws->dcn, B * H);
     TAKE(ws->tmp, B * 4 * H);
+    for (int l = 0; l < c->layers; l++) TAKE(ws->UT[l], H * GH);
+    TAKE(ws->WT0, (size_t)c->input * GH);
+    TAKE(ws->dWT0, (size_t)c->input * GH);
 #undef TAKE
     return off;
 }
@@ -345,8 +352,8 @@ static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int 
 
 /* ================================================================ forward/backward == */
 
-static void layer_views(const rnl_model *m, int l, const rnl_real *params, rnl_real *grad,
-                        rnl_layer_p *p, rnl_layer_g *g) {
+static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, const rnl_real *params,
+                        rnl_real *grad, rnl_layer_p *p, rnl_layer_g *g) {
     const rnl_config *c = &m->cfg;
     const int H = c->hidden, G = rnl_cell_gates(c->cell), I = l == 0 ? c->input : H;
     const size_t o = m->layer_off[l];
@@ -359,6 +366,7 @@ static void layer_views(const rnl_model *m, int l, const rnl_real *params, rnl_r
     p->variant = c->variant;
     p->W = params + o;
     p->U = params + oU;
+    p->UT = ws->UT[l];
     p->b = params + ob;
     p->extra = has_extra ? params + oe : NULL;
     if (g) {
@@ -408,7 +416,8 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         while (b > 0 && bt->len[b - 1] <= t) b--;
         nact[t] = b;
     }
-    /* Inputs: valid rows checked and copied, padded rows zeroed. */
+    /* Inputs: valid rows checked and copied, padded rows zeroed; count the non-zeros. */
+    size_t nnz = 0;
     for (int t = 0; t < T; t++) {
         rnl_real *dst = ws->x0 + (size_t)t * B * I;
         const rnl_real *src = bt->x + (size_t)t * B * I;
@@ -418,17 +427,26 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
                 return rnl_fail(RNL_ERR_DATA, "input is not finite at step %d of sequence %zu of the batch",
                                 t, k / I);
             dst[k] = src[k];
+            nnz += src[k] != 0;
         }
         memset(dst + nv, 0, sizeof(rnl_real) * ((size_t)B * I - nv));
     }
     const size_t TB = (size_t)T * B;
+    /* Piano rolls have ~4 of 88 notes on: below 1/4 density a row-sparse product wins. */
+    ws->x_sparse = TB > 0 && nnz * 4 < TB * (size_t)I;
     for (int l = 0; l < c->layers; l++) {
         rnl_layer_p p;
-        layer_views(m, l, params, NULL, &p, NULL);
+        layer_views(m, ws, l, params, NULL, &p, NULL);
         rnl_layer_act *a = &ws->act[l];
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
         const int GH = G * H;
-        rnl_gemm('N', 'T', (int)TB, GH, p.I, 1, in, p.I, p.W, p.I, 0, a->A, GH);
+        rnl_transpose(p.U, GH, H, ws->UT[l]);
+        if (l == 0 && ws->x_sparse) {
+            rnl_transpose(p.W, GH, p.I, ws->WT0);
+            rnl_gemm_sparse_a((int)TB, GH, p.I, 1, in, p.I, ws->WT0, GH, 0, a->A, GH);
+        } else {
+            rnl_gemm('N', 'T', (int)TB, GH, p.I, 1, in, p.I, p.W, p.I, 0, a->A, GH);
+        }
         for (size_t r = 0; r < TB; r++)
             for (int j = 0; j < GH; j++) a->A[r * GH + j] += p.b[j];
         if (state) {
@@ -456,7 +474,8 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
                                 const rnl_batch *bt, rnl_real *grad, double scale,
                                 rnl_state *state, double *nll_sum) {
     const rnl_config *c = &m->cfg;
-    *nll_sum = 0.0;
+    if (nll_sum) *nll_sum = 0.0;
+    if (!grad && !nll_sum) return rnl_fail(RNL_ERR_USAGE, "rnl_forward_backward: neither grad nor nll_sum requested");
     if (grad && !(scale > 0))
         return rnl_fail(RNL_ERR_USAGE, "loss scale must be positive, got %g", scale);
     rnl_status st = forward(m, ws, params, bt, state);
@@ -474,12 +493,18 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
             size_t r = (size_t)t * B + b;
             rnl_real *d = grad ? ws->dlog + r * width : NULL;
             const rnl_real *a = ws->logits + r * width, *yr = bt->y + r * O;
-            nll += c->head == RNL_HEAD_BERNOULLI ? rnl_bernoulli_nll(a, yr, O, d)
-                                                 : rnl_mog_nll(a, yr, O, c->mixtures, d);
-            if (d)
-                for (int j = 0; j < width; j++) d[j] *= inv;
+            if (c->head == RNL_HEAD_BERNOULLI) {
+                /* The gradient always comes from the fast kernel; the loss value (libm,
+                 * exact) only when asked for — training does not need it. */
+                if (nll_sum) nll += rnl_bernoulli_nll(a, yr, O, NULL);
+                if (d) rnl_bernoulli_grad(a, yr, O, inv, d);
+            } else {
+                nll += rnl_mog_nll(a, yr, O, c->mixtures, d);
+                if (d)
+                    for (int j = 0; j < width; j++) d[j] *= inv;
+            }
         }
-    *nll_sum = nll;
+    if (nll_sum) *nll_sum = nll;
     if (!isfinite(nll)) return rnl_fail(RNL_ERR_NUMERIC, "the loss is not finite (%g)", nll);
     if (!grad || T == 0) return RNL_OK;
 
@@ -497,7 +522,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
     for (int l = c->layers - 1; l >= 0; l--) {
         rnl_layer_p p;
         rnl_layer_g g;
-        layer_views(m, l, params, grad, &p, &g);
+        layer_views(m, ws, l, params, grad, &p, &g);
         const int GH = G * H;
         rnl_layer_bw bw = {ws->dA, ws->dR, ws->dhn, ws->dcn, ws->tmp};
         memset(ws->dA, 0, sizeof(rnl_real) * TB * GH);
@@ -505,7 +530,23 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
             memset(ws->dR, 0, sizeof(rnl_real) * TB * GH);
         cell_backward(c->cell, &p, &ws->act[l], T, B, nact, dHin, &bw, &g);
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
-        rnl_gemm('T', 'N', GH, p.I, (int)TB, 1, ws->dA, GH, in, p.I, 1, g.W, p.I);
+        if (l == 0 && ws->x_sparse) {
+            /* dW^T [I, GH] = X^T dA as a sum over the non-zeros of X, then added transposed. */
+            memset(ws->dWT0, 0, sizeof(rnl_real) * (size_t)p.I * GH);
+            for (size_t r = 0; r < TB; r++) {
+                const rnl_real *xr = in + r * p.I, *dar = ws->dA + r * GH;
+                for (int k = 0; k < p.I; k++) {
+                    if (xr[k] == 0) continue;
+                    rnl_real *restrict d = ws->dWT0 + (size_t)k * GH;
+                    const rnl_real s = xr[k];
+                    for (int j = 0; j < GH; j++) d[j] += s * dar[j];
+                }
+            }
+            for (int j = 0; j < GH; j++)
+                for (int k = 0; k < p.I; k++) g.W[(size_t)j * p.I + k] += ws->dWT0[(size_t)k * GH + j];
+        } else {
+            rnl_gemm('T', 'N', GH, p.I, (int)TB, 1, ws->dA, GH, in, p.I, 1, g.W, p.I);
+        }
         for (size_t r = 0; r < TB; r++)
             for (int j = 0; j < GH; j++) g.b[j] += ws->dA[r * GH + j];
         if (l > 0) {

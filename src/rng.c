@@ -50,12 +50,50 @@ uint64_t rnl_rng_below(rnl_rng *r, uint64_t n) {
     return x % n;
 }
 
-void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
-    size_t k = 0;
-    while (k < n) {
-        double u1 = 1.0 - rnl_rng_uniform(r), u2 = rnl_rng_uniform(r);
-        double rad = sigma * sqrt(-2.0 * log(u1)), th = 2.0 * M_PI * u2;
-        out[k++] += (rnl_real)(rad * cos(th));
-        if (k < n) out[k++] += (rnl_real)(rad * sin(th));
+/* ---------------------------------------------------------------- ziggurat ---------- */
+/* Weight noise needs ~20 K normal draws per update; Box-Muller's log and sincos made them a
+ * quarter of the training time. The ziggurat (Marsaglia & Tsang 2000) covers the density
+ * f(x) = exp(−x²/2) with 256 strips of equal area v; a draw picks a strip and a point in it
+ * and is accepted at once 99% of the time (one 64-bit draw, a multiply, a compare). The
+ * tables follow from r and v alone and are computed at first use. rnl_rng_normal
+ * (Box-Muller) stays as the plain reference; tests/test_kernels.c compares them. */
+#define ZIG_N 256
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 4.92867323399e-3
+static double zig_x[ZIG_N + 1], zig_f[ZIG_N + 1];
+static int zig_ready;
+
+static void zig_init(void) {
+    zig_x[0] = ZIG_V / exp(-0.5 * ZIG_R * ZIG_R); /* width of the base strip + tail */
+    zig_x[1] = ZIG_R;
+    for (int i = 1; i < ZIG_N - 1; i++)
+        zig_x[i + 1] = sqrt(-2.0 * log(ZIG_V / zig_x[i] + exp(-0.5 * zig_x[i] * zig_x[i])));
+    zig_x[ZIG_N] = 0;
+    for (int i = 0; i <= ZIG_N; i++) zig_f[i] = exp(-0.5 * zig_x[i] * zig_x[i]);
+    zig_ready = 1;
+}
+
+static double zig_normal(rnl_rng *r) {
+    for (;;) {
+        uint64_t u = rnl_rng_next(r);
+        int i = (int)(u & 0xff);
+        double sign = (u & 0x100) ? -1.0 : 1.0;
+        double x = (double)(u >> 11) * 0x1.0p-53 * zig_x[i];
+        if (x < zig_x[i + 1]) return sign * x; /* inside the strip's inner rectangle */
+        if (i == 0) {                           /* the tail beyond r */
+            double a, b;
+            do {
+                a = -log(1.0 - rnl_rng_uniform(r)) / ZIG_R;
+                b = -log(1.0 - rnl_rng_uniform(r));
+            } while (2 * b < a * a);
+            return sign * (ZIG_R + a);
+        }
+        double y = zig_f[i + 1] + rnl_rng_uniform(r) * (zig_f[i] - zig_f[i + 1]);
+        if (y < exp(-0.5 * x * x)) return sign * x;
     }
+}
+
+void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
+    if (!zig_ready) zig_init();
+    for (size_t k = 0; k < n; k++) out[k] += (rnl_real)(sigma * zig_normal(r));
 }

@@ -441,8 +441,7 @@ static rnl_status update(run *r, const rnl_batch *bt, double frames, rnl_state *
             if (t->noisy) rnl_rng_add_normal(&r->rng, r->noisy + t->offset, t->size, r->o.weight_noise);
         }
     memset(r->grad, 0, sizeof(rnl_real) * n);
-    double nll;
-    rnl_status st = rnl_forward_backward(m, r->ws, r->noisy, bt, r->grad, frames, state, &nll);
+    rnl_status st = rnl_forward_backward(m, r->ws, r->noisy, bt, r->grad, frames, state, NULL);
     if (st == RNL_ERR_NUMERIC)
         return rnl_fail(RNL_ERR_NUMERIC, "epoch %d, update %ld: the training loss is not finite (learning rate too large?)",
                         r->epoch + 1, r->updates + 1);

@@ -68,7 +68,9 @@ static void test_bernoulli_extremes(void) {
     double nll = rnl_bernoulli_nll(a, y, 4, d);
     CHECK(isfinite(nll), "finite NLL at |logit| = 1e4");
     CHECK_CLOSE(nll, 2e4, 1e-9, 1e-3, "NLL of two confident mistakes");
-    CHECK(d[0] == 0 && d[1] == 0 && d[2] == 1 && d[3] == -1, "gradients at saturation %g %g %g %g", d[0], d[1], d[2], d[3]);
+    /* sigmoid(-1e4) is 0 to within float range (the fast kernel clamps exp at e^-87). */
+    CHECK(fabsf(d[0]) < 1e-30f && fabsf(d[1]) < 1e-30f && d[2] == 1 && fabsf(d[3] + 1) < 1e-30f,
+          "gradients at saturation %g %g %g %g", d[0], d[1], d[2], d[3]);
 }
 
 static void test_optim_by_hand(void) {

@@ -72,7 +72,7 @@ int cmd_bench(int argc, char **argv) {
             if (t->noisy) rnl_rng_add_normal(&rng, noisy + t->offset, t->size, noise);
         }
         memset(g, 0, sizeof(rnl_real) * n);
-        if ((st = rnl_forward_backward(m, ws, noisy, &bt, g, steps_per_iter, NULL, &nll))) return cli_fail(st);
+        if ((st = rnl_forward_backward(m, ws, noisy, &bt, g, steps_per_iter, NULL, NULL))) return cli_fail(st);
         rnl_clip_global_norm(g, n, 1.0);
         rnl_rmsprop_step(&o, p, g, ms, buf, n);
         iters++;

@@ -1,0 +1,145 @@
+/* test_kernels.c — every fast kernel against its plain twin: exp/sigmoid/tanh against libm
+ * over the whole float range, the vectorised Bernoulli NLL against the libm one, the
+ * small-M and sparse GEMM paths against the triple loop, and the ziggurat normal sampler
+ * against the normal distribution (moments and a Kolmogorov-Smirnov bound). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "kernels.h"
+
+static void test_activations(void) {
+    double e_exp = 0, e_sig = 0, e_tanh = 0;
+    /* Dense sweep of [-90, 90] plus the neighbourhood of 0 and the tanh branch point. */
+    for (int i = -900000; i <= 900000; i++) {
+        float x = (float)(i * 1e-4);
+        if (x > -87 && x < 88) {
+            double r = exp((double)x), f = rnl_exp(x);
+            e_exp = fmax(e_exp, fabs(f - r) / r);
+        }
+        double rs = 1 / (1 + exp(-(double)x)), fs = rnl_sigmoid(x);
+        if (rs > 1e-37) e_sig = fmax(e_sig, fabs(fs - rs) / rs);
+        e_tanh = fmax(e_tanh, fabs(rnl_tanh(x) - tanh((double)x)));
+    }
+    for (float x = 1e-30f; x < 1; x *= 1.5f) {
+        e_tanh = fmax(e_tanh, fabs(rnl_tanh(x) - tanh((double)x)) / tanh((double)x) * 1e-7);
+        CHECK(fabs(rnl_tanh(x) - tanh((double)x)) <= 2e-7 * tanh((double)x) + 1e-45, "tanh relative at %g", x);
+    }
+    printf("kernels: max rel err exp %.2e, sigmoid %.2e; max abs err tanh %.2e\n", e_exp, e_sig, e_tanh);
+    CHECK(e_exp < 2.5e-7, "exp relative error %g", e_exp);
+    CHECK(e_sig < 2.5e-7, "sigmoid relative error %g", e_sig);
+    CHECK(e_tanh < 2e-7, "tanh absolute error %g", e_tanh);
+    CHECK(rnl_sigmoid(1e30f) == 1 && rnl_sigmoid(-1e30f) < 1e-30f, "sigmoid saturates");
+    CHECK(rnl_tanh(1e30f) == 1 && rnl_tanh(-1e30f) == -1, "tanh saturates");
+    CHECK(isnan(rnl_tanh(NAN)) && isnan(rnl_sigmoid(NAN)), "NaN propagates");
+}
+
+static void test_bernoulli(void) {
+    rnl_rng r;
+    rnl_rng_seed(&r, 3);
+    double worst = 0;
+    rnl_real a[88], y[88], d1[88], d2[88];
+    for (int it = 0; it < 2000; it++) {
+        double scale = it < 1000 ? 3 : 40;
+        for (int k = 0; k < 88; k++) {
+            a[k] = (rnl_real)(scale * rnl_rng_normal(&r));
+            y[k] = rnl_rng_uniform(&r) < 0.1;
+        }
+        double f = rnl_bernoulli_nll(a, y, 88, d1), g = rnl_bernoulli_nll_ref(a, y, 88, d2);
+        worst = fmax(worst, fabs(f - g) / fmax(g, 1e-3));
+        for (int k = 0; k < 88; k++) CHECK(fabs(d1[k] - d2[k]) <= 3e-7, "d nll at %g", a[k]);
+    }
+    printf("kernels: Bernoulli NLL max rel diff %.2e\n", worst);
+    CHECK(worst < 2e-6, "Bernoulli NLL relative difference %g", worst);
+}
+
+static void test_gemm_paths(void) {
+    rnl_rng r;
+    rnl_rng_seed(&r, 9);
+    static const int dims[][3] = {{1, 138, 46}, {4, 184, 36}, {8, 300, 100}, {9, 20, 7}, {40, 138, 88}};
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        int M = dims[d][0], N = dims[d][1], K = dims[d][2];
+        rnl_real *A = malloc(sizeof(rnl_real) * M * K), *B = malloc(sizeof(rnl_real) * K * N);
+        rnl_real *C1 = malloc(sizeof(rnl_real) * M * N), *C2 = malloc(sizeof(rnl_real) * M * N);
+        rnl_real *C3 = malloc(sizeof(rnl_real) * M * N);
+        for (int k = 0; k < M * K; k++) A[k] = rnl_rng_uniform(&r) < 0.05 ? 1 : 0; /* a piano roll */
+        for (int k = 0; k < K * N; k++) B[k] = (rnl_real)rnl_rng_normal(&r);
+        for (int k = 0; k < M * N; k++) C1[k] = C2[k] = C3[k] = (rnl_real)rnl_rng_normal(&r);
+        rnl_gemm('N', 'N', M, N, K, 1, A, K, B, N, 1, C1, N);
+        rnl_gemm_sparse_a(M, N, K, 1, A, K, B, N, 1, C3, N);
+        rnl_gemm_ref('N', 'N', M, N, K, 1, A, K, B, N, 1, C2, N);
+        double w1 = 0, w3 = 0;
+        for (int k = 0; k < M * N; k++) {
+            w1 = fmax(w1, fabs(C1[k] - C2[k]) / (1 + fabs(C2[k])));
+            w3 = fmax(w3, fabs(C3[k] - C2[k]) / (1 + fabs(C2[k])));
+        }
+        CHECK(w1 < 1e-5 && w3 < 1e-5, "gemm %dx%dx%d: %g %g", M, N, K, w1, w3);
+        rnl_real *T1 = malloc(sizeof(rnl_real) * K * N);
+        rnl_transpose(B, K, N, T1);
+        int ok = 1;
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < N; j++) ok &= T1[(size_t)j * K + i] == B[(size_t)i * N + j];
+        CHECK(ok, "transpose %dx%d", K, N);
+        free(T1);
+        free(A);
+        free(B);
+        free(C1);
+        free(C2);
+        free(C3);
+    }
+}
+
+static double normal_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_ziggurat(void) {
+    enum { N = 400000 };
+    rnl_real *v = calloc(N, sizeof(rnl_real));
+    double *s = malloc(sizeof(double) * N);
+    rnl_rng r;
+    rnl_rng_seed(&r, 2024);
+    rnl_rng_add_normal(&r, v, N, 1.0);
+    double m1 = 0, m2 = 0, m4 = 0, tail = 0;
+    for (int k = 0; k < N; k++) {
+        s[k] = v[k];
+        m1 += v[k];
+        m2 += (double)v[k] * v[k];
+        m4 += pow(v[k], 4);
+        tail += fabs(v[k]) > 3.6541528853610088;
+    }
+    m1 /= N;
+    m2 /= N;
+    m4 /= N;
+    qsort(s, N, sizeof(double), cmp_double);
+    double ks = 0;
+    for (int k = 0; k < N; k++) {
+        double F = normal_cdf(s[k]);
+        ks = fmax(ks, fmax(fabs(F - (double)k / N), fabs(F - (double)(k + 1) / N)));
+    }
+    printf("kernels: ziggurat mean %.4f var %.4f kurtosis %.3f tail %.2e KS %.2e\n", m1, m2, m4 / (m2 * m2),
+           tail / N, ks);
+    CHECK(fabs(m1) < 0.01 && fabs(m2 - 1) < 0.01, "moments %g %g", m1, m2);
+    CHECK(fabs(m4 / (m2 * m2) - 3) < 0.05, "kurtosis %g", m4 / (m2 * m2));
+    /* P(|z| > r) = 2.58e-4: the tail path is exercised and about right. */
+    CHECK(tail / N > 1.5e-4 && tail / N < 3.7e-4, "tail fraction %g", tail / N);
+    CHECK(ks < 1.63 / sqrt((double)N), "Kolmogorov-Smirnov statistic %g", ks);
+    /* Deterministic: the same seed gives the same draws. */
+    rnl_real *w = calloc(N, sizeof(rnl_real));
+    rnl_rng_seed(&r, 2024);
+    rnl_rng_add_normal(&r, w, N, 1.0);
+    CHECK(memcmp(v, w, sizeof(rnl_real) * N) == 0, "same seed, same noise");
+    free(v);
+    free(w);
+    free(s);
+}
+
+int main(void) {
+    test_activations();
+    test_bernoulli();
+    test_gemm_paths();
+    test_ziggurat();
+    return CHECK_DONE("kernels");
+}
