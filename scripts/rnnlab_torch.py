@@ -217,3 +217,35 @@ def bernoulli_loss(logits, y, lens):
     nll_sum = torch.where(m[:, :, None], nll, torch.zeros_like(nll)).sum()
     n_valid = int(sum(lens))
     return nll_sum / n_valid, nll_sum, n_valid
+
+
+# ------------------------------------------------------------------------------------------
+# Mixture-of-Gaussians head (the speech task)
+# ------------------------------------------------------------------------------------------
+MOG_MIN_STD = 1e-3        # RNL_MOG_MIN_STD
+MOG_MAX_LOG_STD = 20.0    # RNL_MOG_MAX_LOG_STD
+
+
+def mog_split(logits, K, O):
+    """(mixture logits [..,K], means [..,K,O], clamped log-stds [..,K,O]) from logits of width
+    K*(1+2*O) laid out as rnl_mog_nll reads them: [K logits | K*O means, component-major |
+    K*O log-stds, same order]; log-stds clamped to [ln MOG_MIN_STD, MOG_MAX_LOG_STD]."""
+    lead = logits.shape[:-1]
+    mu = logits[..., K:K + K * O].reshape(*lead, K, O)
+    ls = logits[..., K + K * O:].reshape(*lead, K, O)
+    return logits[..., :K], mu, torch.clamp(ls, np.log(MOG_MIN_STD), MOG_MAX_LOG_STD)
+
+
+def mog_loss(logits, y, lens, K):
+    """Per step NLL = -log sum_k pi_k prod_d N(y_d; mu_kd, exp(s_kd)^2) over valid steps, with
+    pi = softmax(mixture logits). logits [T,B,K*(1+2*O)], y [T,B,O].
+    Returns (loss = nll_sum / n_valid, nll_sum, n_valid)."""
+    m = valid_mask(y.shape[0], lens)
+    yv = torch.where(m[:, :, None], y, torch.zeros_like(y))   # garbage targets never enter
+    a, mu, s = mog_split(logits, K, y.shape[2])
+    u = (yv[:, :, None, :] - mu) * torch.exp(-s)
+    comp = torch.log_softmax(a, -1) + (-0.5 * u * u - s - 0.5 * np.log(2 * np.pi)).sum(-1)
+    nll = -torch.logsumexp(comp, -1)
+    nll_sum = torch.where(m, nll, torch.zeros_like(nll)).sum()
+    n_valid = int(sum(lens))
+    return nll_sum / n_valid, nll_sum, n_valid
