@@ -18,11 +18,36 @@
 #include "cells.h"
 #include "kernels.h"
 
+/* One row (sequence) of one step: the gate pre-activations in ai..ao become the gate values,
+ * c and tanh(c) and h are written. Separate restrict pointers per gate let the compiler
+ * vectorise the loop; the PyTorch variant passes zero peepholes (adding 0 is exact). */
+static void lstm_row(int H, rnl_real *restrict ai, rnl_real *restrict af, rnl_real *restrict ac,
+                     rnl_real *restrict ao, const rnl_real *restrict cp, rnl_real *restrict c,
+                     rnl_real *restrict tc, rnl_real *restrict h, const rnl_real *restrict vi,
+                     const rnl_real *restrict vf, const rnl_real *restrict vo) {
+    for (int j = 0; j < H; j++) {
+        rnl_real ig = rnl_sigmoid(ai[j] + vi[j] * cp[j]);
+        rnl_real fg = rnl_sigmoid(af[j] + vf[j] * cp[j]);
+        rnl_real cc = rnl_tanh(ac[j]);
+        rnl_real cn = fg * cp[j] + ig * cc;
+        rnl_real og = rnl_sigmoid(ao[j] + vo[j] * cn);
+        rnl_real tcn = rnl_tanh(cn);
+        ai[j] = ig;
+        af[j] = fg;
+        ac[j] = cc;
+        ao[j] = og;
+        c[j] = cn;
+        tc[j] = tcn;
+        h[j] = og * tcn;
+    }
+}
+
 void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
                       rnl_real *tmp) {
     const int H = p->H, G4 = 4 * H;
-    const rnl_real *vi = p->extra, *vf = p->extra ? p->extra + H : NULL,
-                   *vo = p->extra ? p->extra + 2 * H : NULL;
+    /* tmp [B, 4H] is free here: its first 3H values serve as zero peepholes. */
+    if (!p->extra) memset(tmp, 0, sizeof(rnl_real) * 3 * H);
+    const rnl_real *v = p->extra ? p->extra : tmp;
     for (int t = 0; t < T; t++) {
         const int Bt = nact[t];
         rnl_real *at = a->A + (size_t)t * B * G4;          /* [B, 4H] */
@@ -34,26 +59,9 @@ void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         rnl_gemm('N', 'N', Bt, G4, H, 1, hp, H, p->UT, G4, 1, at, G4);
         for (int b = 0; b < Bt; b++) {
             rnl_real *ab = at + (size_t)b * G4;
-            for (int j = 0; j < H; j++) {
-                size_t k = (size_t)b * H + j;
-                rnl_real ai = ab[j], af = ab[H + j], ao = ab[3 * H + j];
-                if (vi) {
-                    ai += vi[j] * cp[k];
-                    af += vf[j] * cp[k];
-                }
-                rnl_real ig = rnl_sigmoid(ai), fg = rnl_sigmoid(af);
-                rnl_real cc = rnl_tanh(ab[2 * H + j]);
-                rnl_real cn = fg * cp[k] + ig * cc;
-                if (vo) ao += vo[j] * cn;
-                rnl_real og = rnl_sigmoid(ao), tcn = rnl_tanh(cn);
-                ab[j] = ig;
-                ab[H + j] = fg;
-                ab[2 * H + j] = cc;
-                ab[3 * H + j] = og;
-                c[k] = cn;
-                tc[k] = tcn;
-                h[k] = og * tcn;
-            }
+            size_t k = (size_t)b * H;
+            lstm_row(H, ab, ab + H, ab + 2 * H, ab + 3 * H, cp + k, c + k, tc + k, h + k, v, v + H,
+                     v + 2 * H);
         }
         memcpy(h + (size_t)Bt * H, hp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
         memcpy(c + (size_t)Bt * H, cp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
