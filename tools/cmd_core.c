@@ -133,11 +133,12 @@ int cmd_gradcheck(int argc, char **argv) {
 }
 
 int cmd_data(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[2], "import-midi") == 0) return cmd_import_midi(argc, argv);
     char root[4096] = "";
     const char *pos[2];
     int npos = 0;
     const opt opts[] = {{"--data-root", OPT_STRING, root, 0, 0, "where to put the data (else $RNNLAB_DATA, else ./data)"}};
-    int r = cli_parse(argc, argv, 2, opts, 1, "data", "fetch NAME [--data-root DIR]", pos, 2, &npos);
+    int r = cli_parse(argc, argv, 2, opts, 1, "data", "fetch NAME [--data-root DIR]  |  import-midi DIR --out FILE.mat (see data import-midi --help)", pos, 2, &npos);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
     if (npos != 2 || strcmp(pos[0], "fetch") != 0)
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "data: expected 'rnnlab data fetch NAME' (%s)", rnl_data_names_help()));
