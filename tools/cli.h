@@ -28,6 +28,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 /* tools/cmd_music.c: `sample` for a Bernoulli (piano-roll) model, called by cmd_sample, and
  * `data import-midi DIR --out FILE.mat`, called by cmd_data; both parse their own options. */
 int cmd_sample_music(int argc, char **argv);
