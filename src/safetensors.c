@@ -308,7 +308,9 @@ static rnl_status parse_header(rnl_st_file *f) {
                         f->path, f->size);
     uint64_t hlen = read_le64(f->buf);
     if (hlen > ST_MAX_HEADER)
-        return rnl_fail(RNL_ERR_DATA, "%s: header length %" PRIu64 " exceeds the limit of %" PRIu64,
+        return rnl_fail(RNL_ERR_DATA,
+                        "%s: not a safetensors file (its header length would be %" PRIu64
+                        " bytes, over the limit of %" PRIu64 ")",
                         f->path, hlen, ST_MAX_HEADER);
     if (hlen > f->size - 8)
         return rnl_fail(RNL_ERR_DATA,

@@ -171,6 +171,7 @@ typedef struct {
     int best_epoch, bad;
     int done;
     rnl_buf metrics;     /* metrics.csv contents */
+    long fault_update;   /* test hook: poison the gradient at this update (0 = never) */
 } run;
 
 static void run_free(run *r) {
@@ -414,6 +415,10 @@ static rnl_status setup(run *r) {
     if (!r->noisy || !r->grad || !r->ms || !r->buf || !r->best)
         return rnl_fail(RNL_ERR_NOMEM, "out of memory for %zu parameters", n);
     rnl_set_threads(o->threads);
+    /* Fault injection for the tests (docs/ERRORS.md): RNNLAB_FAULT_NAN_UPDATE=K makes the
+     * gradient of update K non-finite, to exercise the divergence path. */
+    const char *fault = getenv("RNNLAB_FAULT_NAN_UPDATE");
+    if (fault && (st = rnl_parse_long(fault, 1, LONG_MAX, "RNNLAB_FAULT_NAN_UPDATE", &r->fault_update))) return st;
     return RNL_OK;
 }
 
@@ -442,6 +447,7 @@ static rnl_status update(run *r, const rnl_batch *bt, double frames, rnl_state *
         }
     memset(r->grad, 0, sizeof(rnl_real) * n);
     rnl_status st = rnl_forward_backward(m, r->ws, r->noisy, bt, r->grad, frames, state, NULL);
+    if (!st && r->fault_update == r->updates + 1) r->grad[0] = (rnl_real)NAN;
     if (st == RNL_ERR_NUMERIC)
         return rnl_fail(RNL_ERR_NUMERIC, "epoch %d, update %ld: the training loss is not finite (learning rate too large?)",
                         r->epoch + 1, r->updates + 1);

@@ -47,7 +47,7 @@ int cmd_train(int argc, char **argv) {
         rnl_status st = rnl_train(&o, 1);
         return st ? cli_fail(st) : 0;
     }
-    if (!o.data[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --data is required (%s)", rnl_data_names_help()));
+    if (!o.data[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --data is required (jsb, nottingham, musedata, piano, fsdd, or a .mat path)"));
     if (!o.out[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --out DIR is required"));
     rnl_status st = rnl_train(&o, 0);
     return st ? cli_fail(st) : 0;

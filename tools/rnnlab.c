@@ -22,17 +22,17 @@ static const command COMMANDS[] = {
 };
 #define NCOMMANDS ((int)(sizeof COMMANDS / sizeof *COMMANDS))
 
-static void main_help(void) {
-    printf("rnnlab %s — tanh RNN, LSTM and GRU sequence models (Chung et al. 2014)\n\n"
+static void main_help(FILE *f) {
+    fprintf(f, "rnnlab %s — tanh RNN, LSTM and GRU sequence models (Chung et al. 2014)\n\n"
            "usage: rnnlab COMMAND [options]      rnnlab COMMAND --help for its options\n\n"
            "commands:\n", RNL_VERSION);
-    for (int i = 0; i < NCOMMANDS; i++) printf("  %-11s %s\n", COMMANDS[i].name, COMMANDS[i].help);
-    printf("\n  --version   print the version\n");
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-11s %s\n", COMMANDS[i].name, COMMANDS[i].help);
+    fprintf(f, "\n  --version   print the version\n");
 }
 
 int main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        main_help();
+        main_help(argc < 2 ? stderr : stdout); /* no command is a usage error */
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
