@@ -47,6 +47,16 @@ TOOL_SRC := $(wildcard tools/*.c)
 $(BUILD)/rnnlab: $(TOOL_SRC) tools/cli.h $(BUILD)/librnnlab.a
 	$(CC) $(CFLAGS) -Itools -o $@ $(TOOL_SRC) $(BUILD)/librnnlab.a $(LDFLAGS) $(LDLIBS)
 
+# Optional MPI: when mpicc is on the PATH, `make` also builds $(BUILD)/rnnlab-mpi, the same tool
+# compiled with -DRNL_MPI (`mpirun -np P build/rnnlab-mpi search ...` spreads the trials over
+# the ranks). The library is the same, so its trials give the same numbers. MPICC= disables it.
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+ifneq ($(MPICC),)
+all: $(BUILD)/rnnlab-mpi
+endif
+$(BUILD)/rnnlab-mpi: $(TOOL_SRC) tools/cli.h $(BUILD)/librnnlab.a
+	OMPI_CC="$(CC)" $(MPICC) $(CFLAGS) -DRNL_MPI -Itools -o $@ $(TOOL_SRC) $(BUILD)/librnnlab.a $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/example: examples/run_model.c $(BUILD)/librnnlab.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlab.a $(LDFLAGS) $(LDLIBS)
 
@@ -77,6 +87,25 @@ asan-test:
 ubsan:
 	$(MAKE) BUILD=build-ubsan OPT="-O1 -g -fsanitize=undefined -fno-sanitize-recover=all" LDFLAGS="-fsanitize=undefined"
 
+# libFuzzer harnesses (clang): `make fuzz` builds them into build-fuzz/, `make fuzz-run`
+# runs each for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/NAME/).
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZERS  := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-math-errno \
+	-fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itools $(PKG_CFLAGS)
+fuzz: $(FUZZERS)
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) tools/cli.c include/rnnlab.h $(wildcard src/*.h)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) tools/cli.c $(PKG_LIBS) -lm -lpthread
+fuzz-run: fuzz
+	@for f in $(FUZZERS); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+	  cp -n fuzz/corpus/$$n/* build-fuzz/corpus-$$n/ 2>/dev/null; \
+	  echo "== $$f for $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=8192 \
+	    -print_final_stats=1 build-fuzz/corpus-$$n 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|crash-" ; \
+	  test $${PIPESTATUS:-0} = 0 || exit 1; done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/rnnlab.h $(DESTDIR)$(PREFIX)/include/
@@ -86,7 +115,7 @@ install: all
 	install -m 755 $(BUILD)/rnnlab $(DESTDIR)$(PREFIX)/bin/
 
 clean:
-	rm -rf build build-debug build-asan build-ubsan
+	rm -rf build build-debug build-asan build-ubsan build-fuzz
 
-.PHONY: all test test-bins debug asan asan-test ubsan install clean
+.PHONY: all test test-bins debug asan asan-test ubsan install clean fuzz fuzz-run
 .SECONDARY:
