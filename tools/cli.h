@@ -35,5 +35,8 @@ int cmd_sample(int argc, char **argv);
 int cmd_sample_music(int argc, char **argv);
 int cmd_import_midi(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* tools/cmd_search.c: the random search over the learning rate and the paper's grid. */
+int cmd_search(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const command COMMANDS[] = {
     {"baseline", cmd_baseline, "linear-prediction baseline of the speech task: NLL on every split"},
     {"sample", cmd_sample, "generate from a model: audio (speech) or a piano roll (music)"},
     {"bench", cmd_bench, "training and inference throughput (steps/s, GFLOP/s)"},
+    {"search", cmd_search, "random search of the learning rate (parallel, resumable, MPI with rnnlab-mpi)"},
+    {"reproduce", cmd_reproduce, "the paper's grid: searches, seed runs, Tables 1-2, Figures 2-3"},
 };
 #define NCOMMANDS ((int)(sizeof COMMANDS / sizeof *COMMANDS))
 

@@ -1,0 +1,155 @@
+#!/bin/sh
+# rnnlab search and reproduce: the learning-rate draws, determinism across --jobs, a diverging
+# trial, kill -9 and resume, argument checks, MPI (mpirun -np 2 vs --jobs 2) and a tiny grid.
+# Ends with "sh_search: N passed, N failed"; exits non-zero if anything failed.
+BUILD=${BUILD:-build}
+RNNLAB="$BUILD/rnnlab"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0; failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL sh_search: $*"; }
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+ARGS="--data jsb --cell gru --hidden 8 --max-epochs 2 --trials 3 --seed 7 --quiet"
+
+# The trials of a search.json, one per line, without the wall-clock seconds.
+trials() { grep '"trial":' "$1" | sed 's/, "seconds": [^,}]*//'; }
+field() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" "$1"; }   # $1 = file of one trial line
+
+# --- a tiny search with 2 jobs, then the same with 1 job -----------------------------------
+"$RNNLAB" search $ARGS --jobs 2 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "search --jobs 2 exited $rc: $(cat "$tmp/err")"
+check '[ -f "$tmp/j2/search.json" ] && [ $(grep -c "\"trial\":" "$tmp/j2/search.json") -eq 3 ]' "search.json lacks 3 trials"
+check 'grep -q "\"complete\": true" "$tmp/j2/search.json"' "search.json not complete"
+check '[ $(grep -c "\"status\": \"ok\"" "$tmp/j2/search.json") -eq 3 ]' "not every trial ok"
+check 'grep -q "\"best\": [0-2]$" "$tmp/j2/search.json"' "no best index"
+for d in 01 02 03; do
+    check '[ -f "$tmp/j2/trial-$d/summary.json" ] && [ -f "$tmp/j2/trial-$d/model.safetensors" ]' "trial-$d has no run"
+done
+trials "$tmp/j2/search.json" | sed -n 's/.*"lr": \([^,]*\),.*/\1/p' > "$tmp/lrs"
+check '[ $(wc -l < "$tmp/lrs") -eq 3 ] && awk "{ if (\$1 < exp(-12) || \$1 > exp(-6)) exit 1 }" "$tmp/lrs"' \
+    "learning rates outside exp(-12)..exp(-6): $(tr '\n' ' ' < "$tmp/lrs")"
+check '[ $(sort -u "$tmp/lrs" | wc -l) -eq 3 ]' "the 3 learning rates are not distinct"
+# The best is the lowest validation NLL.
+best=$(sed -n 's/.*"best": \([0-9]*\)$/\1/p' "$tmp/j2/search.json")
+trials "$tmp/j2/search.json" | sed -n 's/.*"valid_nll": \([^,]*\),.*/\1/p' > "$tmp/valid"
+lowest=$(awk 'NR == 1 || $1 < m { m = $1; i = NR - 1 } END { print i }' "$tmp/valid")
+check '[ "$best" = "$lowest" ]' "best is $best, lowest validation NLL is trial index $lowest"
+
+"$RNNLAB" search $ARGS --jobs 1 --out "$tmp/j1" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "search --jobs 1 exited $rc: $(cat "$tmp/err")"
+check '[ "$(trials "$tmp/j1/search.json")" = "$(trials "$tmp/j2/search.json")" ]' "--jobs 1 and --jobs 2 give different trials"
+
+# A different seed draws different learning rates; a rerun of a finished search is a no-op.
+"$RNNLAB" search $ARGS --seed 8 --jobs 2 --out "$tmp/s8" 2>/dev/null
+check '[ "$(trials "$tmp/s8/search.json" | sed -n "1s/.*\"lr\": \([^,]*\),.*/\1/p")" != "$(head -n 1 "$tmp/lrs")" ]' "seed 8 drew seed 7's first lr"
+cp "$tmp/j2/search.json" "$tmp/before.json"
+"$RNNLAB" search $ARGS --jobs 2 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ] && cmp -s "$tmp/before.json" "$tmp/j2/search.json"' "rerunning a finished search changed search.json (rc $rc)"
+
+# Other arguments on an existing search directory are refused (usage, exit 2).
+"$RNNLAB" search $ARGS --max-epochs 3 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "max_epochs" "$tmp/err"' "changed --max-epochs accepted on an old search (rc $rc)"
+"$RNNLAB" search $ARGS --lr-log-range 1:x --out "$tmp/bad" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "lr-log-range" "$tmp/err"' "bad --lr-log-range: rc $rc"
+"$RNNLAB" search $ARGS --lr-log-range 3:4 --out "$tmp/bad" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "2.3" "$tmp/err"' "--lr-log-range beyond train's lr limit: rc $rc"
+"$RNNLAB" search --data jsb --cell gru 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "out" "$tmp/err"' "search without --out: rc $rc"
+
+# --- a diverging trial ---------------------------------------------------------------------
+# RMSProp, clipping and a float-safe loss keep even lr = 10 (train's limit) finite, so the
+# divergence is made: trial-02 of a finished search gets its resume state rolled back one
+# epoch with every parameter set to +-3.4e38; resumed, its loss overflows (train exits 5).
+cp -r "$tmp/j2" "$tmp/div"
+poison() {   # $1 = run directory
+    f="$1/state.safetensors"
+    rm -f "$1/summary.json"
+    hlen=$(od -An -t u8 -N 8 "$f" | tr -d ' ')
+    off=$(grep -obUa '"params":{[^}]*}' "$f" | sed -n 's/.*"data_offsets":\[\([0-9]*\),\([0-9]*\)\].*/\1 \2/p')
+    set -- $off
+    pairs=$(( ($2 - $1) / 8 ))
+    LC_ALL=C awk -v n=$pairs 'BEGIN { for (i = 0; i < n; i++) printf "\377\377\177\177\377\377\177\377" }' \
+        | dd of="$f" bs=1 seek=$((8 + hlen + $1)) conv=notrunc 2>/dev/null
+    e=$(grep -obUa '"epoch":"2"' "$f" | cut -d: -f1)
+    printf '1' | dd of="$f" bs=1 seek=$((e + 9)) conv=notrunc 2>/dev/null
+    d=$(grep -obUa '"done":"1"' "$f" | cut -d: -f1)
+    printf '0' | dd of="$f" bs=1 seek=$((d + 8)) conv=notrunc 2>/dev/null
+}
+poison "$tmp/div/trial-02"
+check 'grep -qa "\"epoch\":\"1\"" "$tmp/div/trial-02/state.safetensors"' "could not prepare the diverging state"
+"$RNNLAB" search $ARGS --jobs 2 --out "$tmp/div" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "a search with a diverging trial exited $rc: $(cat "$tmp/err")"
+trials "$tmp/div/search.json" | sed -n 2p > "$tmp/t2"
+check 'grep -q "\"status\": \"failed\"" "$tmp/t2" && grep -q "not finite" "$tmp/t2"' "trial-02 not marked failed: $(cat "$tmp/t2")"
+check '[ "$(field "$tmp/t2" test_nll)" = null ]' "a failed trial has a test NLL"
+check '[ $(grep -c "\"status\": \"ok\"" "$tmp/div/search.json") -eq 2 ] && grep -q "\"complete\": true" "$tmp/div/search.json"' \
+    "the other trials of the diverging search are not ok"
+check 'grep -q "\"status\": \"diverged\"" "$tmp/div/trial-02/summary.json"' "trial-02's summary is not 'diverged'"
+# Every trial diverged: the search ends with exit 5 (numeric) and says so.
+cp -r "$tmp/j2" "$tmp/alldiv"
+for d in 01 02 03; do poison "$tmp/alldiv/trial-$d"; done
+"$RNNLAB" search $ARGS --jobs 2 --out "$tmp/alldiv" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 5 ] && grep -q "all 3 trials diverged" "$tmp/err"' "all-diverged search: rc $rc, $(cat "$tmp/err")"
+
+# --- kill -9 of a running search, then resume ------------------------------------------------
+KARGS="--data jsb --cell tanh --hidden 12 --max-epochs 6 --trials 4 --seed 3 --jobs 2 --quiet"
+"$RNNLAB" search $KARGS --out "$tmp/kref" 2>"$tmp/err" || bad "reference search failed: $(cat "$tmp/err")"
+kills=0
+for delay in 0.4 0.5 0.6 0.8; do
+    "$RNNLAB" search $KARGS --out "$tmp/kill" 2>/dev/null & pid=$!
+    sleep $delay
+    if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
+    wait $pid 2>/dev/null
+    sleep 0.2   # the trials die with their parent (PR_SET_PDEATHSIG)
+    check '! grep -las "$tmp/kill/trial" /proc/[0-9]*/cmdline >/dev/null' "training processes outlived the killed search"
+done
+"$RNNLAB" search $KARGS --out "$tmp/kill" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "resumed search exited $rc: $(cat "$tmp/err")"
+check '[ $kills -ge 1 ]' "the search was never killed while running"
+check '[ "$(trials "$tmp/kill/search.json")" = "$(trials "$tmp/kref/search.json")" ]' "killed and resumed search differs from the uninterrupted one"
+check 'grep -q "\"complete\": true" "$tmp/kill/search.json"' "resumed search not complete"
+
+# --- MPI: mpirun -np 2 gives the trials of --jobs 2 ------------------------------------------
+if ! command -v mpirun >/dev/null 2>&1; then
+    echo "SKIP sh_search: mpirun not found, the MPI test did not run (apt-get install openmpi-bin libopenmpi-dev)"
+elif [ ! -x "$BUILD/rnnlab-mpi" ]; then
+    bad "mpirun is installed but $BUILD/rnnlab-mpi was not built (is mpicc missing? apt-get install libopenmpi-dev, then make)"
+else
+    # LeakSanitizer (make asan-test) would report Open MPI's own allocations at exit.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"; export ASAN_OPTIONS
+    MPIRUN="mpirun --allow-run-as-root --oversubscribe -np 2"
+    $MPIRUN "$BUILD/rnnlab-mpi" search $ARGS --out "$tmp/mpi" >"$tmp/mpiout" 2>&1; rc=$?
+    check '[ $rc -eq 0 ]' "mpirun -np 2 search exited $rc: $(tail -n 5 "$tmp/mpiout")"
+    check '[ -f "$tmp/mpi/search.json" ] && [ "$(trials "$tmp/mpi/search.json")" = "$(trials "$tmp/j2/search.json")" ]' \
+        "mpirun -np 2 trials differ from --jobs 2"
+    check '[ "$(grep "\"best\"" "$tmp/mpi/search.json")" = "$(grep "\"best\"" "$tmp/j2/search.json")" ]' "MPI best differs"
+    # Rerun: every rank reads its finished trials back, rank 0 gathers the same file.
+    $MPIRUN "$BUILD/rnnlab-mpi" search $ARGS --out "$tmp/mpi" >"$tmp/mpiout" 2>&1; rc=$?
+    check '[ $rc -eq 0 ] && [ "$(trials "$tmp/mpi/search.json")" = "$(trials "$tmp/j2/search.json")" ]' "MPI rerun differs (rc $rc)"
+    # The plain binary refuses to run as several ranks instead of racing on one directory.
+    $MPIRUN "$RNNLAB" search $ARGS --out "$tmp/mpiplain" >"$tmp/mpiout" 2>&1; rc=$?
+    check '[ $rc -ne 0 ] && grep -q "built without MPI" "$tmp/mpiout"' "plain rnnlab under mpirun did not refuse (rc $rc)"
+fi
+
+# --- a tiny reproduce grid ------------------------------------------------------------------
+"$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb --cells tanh,gru --trials 2 --seeds 2 --max-epochs 2 \
+    --hidden 6 --jobs 2 --quiet 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "reproduce exited $rc: $(cat "$tmp/err")"
+check '[ -f "$tmp/grid/jsb-tanh/search.json" ] && [ -f "$tmp/grid/jsb-gru/seed-2/summary.json" ]' "grid runs missing"
+check '[ $(wc -l < "$tmp/grid/table2.csv") -eq 3 ] && ! grep -q ",,,," "$tmp/grid/table2.csv"' "table2.csv incomplete"
+check 'grep -q "JSB Chorales (paper)" "$tmp/grid/table2.md" && grep -q "\*\*" "$tmp/grid/table2.md"' "table2.md lacks the paper row or the bold best"
+check 'grep -q "| GRU | 6 | " "$tmp/grid/table1.md"' "table1.md lacks the measured GRU"
+# Seed runs train at the best trial's learning rate.
+blr=$(sed -n '2s/^[^,]*,[^,]*,[^,]*,[^,]*,\([^,]*\),.*/\1/p' "$tmp/grid/table2.csv")
+check 'grep -q "\"lr\": $blr" "$tmp/grid/jsb-tanh/seed-1/summary.json"' "seed-1 did not train at the best lr $blr"
+if command -v gnuplot >/dev/null 2>&1; then
+    check '[ -s "$tmp/grid/fig-jsb.png" ] && [ -s "$tmp/grid/fig-jsb.svg" ]' "no figures although gnuplot is installed"
+else
+    echo "SKIP sh_search: gnuplot not found, figures not checked"
+fi
+"$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb,nosuch --quiet 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "nosuch" "$tmp/err"' "an unknown data set was accepted (rc $rc)"
+
+echo "sh_search: $passed passed, $failed failed"
+[ $failed -eq 0 ]
