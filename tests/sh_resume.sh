@@ -12,7 +12,11 @@ ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL sh_resume: $*"; }
 ARGS="--data jsb --cell gru --hidden 24 --max-epochs 4 --seed 3 --quiet"
 
+t0=$(date +%s.%N)
 "$RNNLAB" train $ARGS --out "$tmp/ref" >/dev/null || bad "reference run failed"
+# Kill delays scale with how long an uninterrupted run takes here (sanitizer builds and a
+# busy machine are slower), so kills land anywhere from start-up to the last epoch.
+span=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 
 files_complete() {   # $1 = run directory; every file present must be whole
     d=$1
@@ -29,18 +33,20 @@ files_complete() {   # $1 = run directory; every file present must be whole
 
 kills=0; run=0; seed=1
 while [ $kills -lt 50 ] && [ $run -lt 20 ]; do
-    run=$((run + 1)); d="$tmp/run$run"; rm -rf "$d"
+    run=$((run + 1)); d="$tmp/run$run"; rm -rf "$d"; k=0
     while :; do
         if [ -f "$d/state.safetensors" ]; then
             "$RNNLAB" train --resume "$d" --quiet >/dev/null 2>"$tmp/err" & pid=$!
         else
             "$RNNLAB" train $ARGS --out "$d" >/dev/null 2>"$tmp/err" & pid=$!
         fi
-        # A pseudo-random delay of 10..400 ms (awk's rand, seeded per attempt).
+        # A pseudo-random delay in (0, 0.8) of the uninterrupted run's time (awk's rand,
+        # seeded per attempt); after 12 kills a run is left to finish, so each run ends.
         seed=$((seed + 1))
-        delay=$(awk -v s=$seed 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.39 }')
+        delay=$(awk -v s=$seed -v span="$span" 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.8 * span }')
         sleep "$delay"
-        if kill -9 "$pid" 2>/dev/null; then
+        if [ $k -lt 12 ] && kill -9 "$pid" 2>/dev/null; then
+            k=$((k + 1))
             wait "$pid" 2>/dev/null
             kills=$((kills + 1))
             files_complete "$d"
