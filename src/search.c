@@ -381,7 +381,7 @@ static void terminate_all(rnl_run *runs, int n) {
 
 rnl_status rnl_runs_execute(const char *exe, rnl_run *runs, int n, int jobs, int quiet,
                             rnl_runs_cb cb, void *ctx) {
-    int running = 0, tty = !quiet && isatty(2);
+    int running = 0, tty = !quiet && isatty(2), finished = -1;
     double last_status = 0;
     rnl_status st = cb ? cb(ctx, runs, n, -1) : RNL_OK;
     while (!st) {
@@ -390,6 +390,9 @@ rnl_status rnl_runs_execute(const char *exe, rnl_run *runs, int n, int jobs, int
                 st = rnl_run_spawn(exe, &runs[i]);
                 running += !st;
             }
+        /* Reported once the freed slots are refilled, so "running" counts them. */
+        if (finished >= 0 && !quiet) report_finished(runs, n, jobs, &runs[finished], tty);
+        finished = -1;
         if (st || running == 0) break;
         int ws;
         pid_t p = waitpid(-1, &ws, WNOHANG);
@@ -415,7 +418,7 @@ rnl_status rnl_runs_execute(const char *exe, rnl_run *runs, int n, int jobs, int
         if (i == n) continue;
         running--;
         if ((st = rnl_run_reap(&runs[i], ws))) break;
-        if (!quiet) report_finished(runs, n, jobs, &runs[i], tty);
+        finished = i;
         if (cb) st = cb(ctx, runs, n, i);
     }
     if (tty) fprintf(stderr, "\r\033[K");
