@@ -5,9 +5,9 @@
  * torch.nn.GRU / torch.nn.LSTM themselves). For every case this test loads the parameters
  * and the batch (garbage at padded steps), runs rnl_forward_backward once and compares
  *   loss (= nll_sum / n_valid), nll_sum, logits at the valid steps, every gradient tensor
- * with |c - r| <= 1e-4 |r| + 1e-6 (float32 library), then runs the reference's 10 training
+ * with |c - r| <= 1e-4 |r| + 2e-7 (float32 library), then runs the reference's 10 training
  * steps (rnl_clip_global_norm + rnl_rmsprop_step from zeroed state) and compares
- *   traj[k] (loss before step k) and traj_gnorm[k] (norm before clipping): 1e-4 |r| + 1e-6,
+ *   traj[k] (loss before step k) and traj_gnorm[k] (norm before clipping): 1e-4 |r| + 2e-7,
  *   final.<name> (parameters after the steps):                            1e-4 |r| + 1e-4.
  * The final parameters get a larger absolute term because RMSprop divides each gradient
  * element by the root of its own running mean square: an element whose first gradients are
@@ -32,7 +32,7 @@
 #include "util.h"
 
 #define RTOL 1e-4
-#define ATOL 1e-6
+#define ATOL 2e-7
 #define ATOL_FINAL 1e-4
 
 static const char *const CASES[] = {
