@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# bench/run.sh — rnnlab against PyTorch (Debian python3-torch) and oneDNN (Debian libdnnl-dev,
+# RNN primitive, layer only), same model, data shape, batch, sequence length and threads, in
+# one invocation; prints the commands, the machine, the versions, a table with the ratios,
+# and writes everything to bench/results.json (timestamped).
+#
+#   bench/run.sh [--seconds S] [--seq-len T] [--out FILE] [--scaling] [--perf] [--no-main]
+#
+#   --seconds S   minimum timing per phase and per tool (default 1; warm-up comes on top)
+#   --seq-len T   steps per sequence (default 64)
+#   --scaling     also rnnlab GRU (paper) scaling with H, B, T, threads (oneDNN GRU alongside)
+#   --perf        also a perf profile of rnnlab bench at GRU-46 batch 1 (top symbols)
+#   --no-main     skip the main comparison table
+#   --repeat R    run every measurement R times (default 1); tables show the fastest of the
+#                 R (on a shared machine, the least disturbed), results.json keeps them all
+#
+# Main table: {GRU-46, LSTM-36, tanh-100} × batch {1, 16} × 1 thread, and {GRU-1024, LSTM-1024}
+# × batch 16 × threads {1, 2}. For each: rnnlab bench (paper variant; pytorch variant for
+# GRU/LSTM), torch_bench.py --impl explicit (paper units) and --impl nn (nn.GRU/LSTM/RNN),
+# each at threads 1 and 2 for the 1-thread rows ("best threading": the faster is the
+# PyTorch figure) and at the row's thread count for the 2-thread rows, and onednn_bench
+# (paper-like cell: vanilla GRU, LSTM with peepholes, tanh RNN) at the row's thread count.
+# Needs: make, cc, Debian python3-torch under /usr/bin/python3, libdnnl-dev.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_OPT=1
+T=64
+OUT=bench/results.json
+SCALING=0
+PERF=0
+MAIN=1
+REPEAT=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --seconds) SECONDS_OPT="$2"; shift 2 ;;
+    --seq-len) T="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --scaling) SCALING=1; shift ;;
+    --perf) PERF=1; shift ;;
+    --no-main) MAIN=0; shift ;;
+    --repeat) REPEAT="$2"; shift 2 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+PY=/usr/bin/python3
+RNNLAB=build/rnnlab
+ONEDNN=build/bench/onednn_bench
+REC=$(mktemp)
+trap 'rm -rf "$REC" "$REC".* "${SNAP:-}"' EXIT
+
+echo "== build"
+# Others may rebuild build/rnnlab while this runs: build, then time a private copy of it
+# (it links librnnlab statically); the commands below name it build/rnnlab.
+make -j2 >/dev/null 2>&1 || make -j2 >/dev/null
+make -C bench >/dev/null
+SNAP=$(mktemp -d)
+cp build/rnnlab "$SNAP/rnnlab"
+RNNLAB="$SNAP/rnnlab"
+[ -x "$RNNLAB" ] && [ -x "$ONEDNN" ]
+
+# run GROUP CMD...: print the command, run it, keep each JSON line it prints with the
+# command and a group label attached.
+run() {
+    local group="$1"; shift
+    local shown="$*"
+    shown=${shown//$RNNLAB/build/rnnlab}
+    local i
+    for ((i = 1; i <= REPEAT; i++)); do
+        echo "\$ $shown"
+        "$@" >"$REC.out"
+        cat "$REC.out"
+        GROUP="$group" CMD="$shown" LOAD="$(cut -d' ' -f1 /proc/loadavg)" $PY -c '
+import json, os, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{"):
+        r = json.loads(line); r["group"] = os.environ["GROUP"]; r["cmd"] = os.environ["CMD"]
+        r["loadavg_1min_after"] = float(os.environ["LOAD"])
+        print(json.dumps(r))' "$REC.out" >>"$REC"
+    done
+}
+
+START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "== machine"
+MODEL=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
+NCPU=$(nproc)
+echo "cpu: $MODEL, $NCPU cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+RNNLAB_VERSION=$($RNNLAB --version)
+GIT=$(git rev-parse --short HEAD)
+[ -z "$(git status --porcelain -- src include tools Makefile 2>/dev/null)" ] || GIT="$GIT+uncommitted-changes-in-src/tools"
+TORCH_VERSION=$($PY -c 'import torch; print(torch.__version__)')
+echo "$RNNLAB_VERSION (git $GIT), torch $TORCH_VERSION, oneDNN: see dnnl_version in each onednn line"
+
+S=$SECONDS_OPT
+if [ "$MAIN" = 1 ]; then
+    echo "== main comparison (T=$T, --seconds $S)"
+    for spec in gru:46 lstm:36 tanh:100; do
+        c=${spec%%:*}; h=${spec#*:}
+        for b in 1 16; do
+            g="$c-$h/b$b/t1"
+            run "$g" $RNNLAB bench --cell $c --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S --json
+            [ $c != tanh ] && run "$g" $RNNLAB bench --cell $c --variant pytorch --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S --json
+            run "$g" $PY bench/torch_bench.py --cell $c --impl explicit --hidden $h --batch $b --seq-len $T --threads 1,2 --seconds $S
+            run "$g" $PY bench/torch_bench.py --cell $c --impl nn --hidden $h --batch $b --seq-len $T --threads 1,2 --seconds $S
+            run "$g" $ONEDNN --cell $c --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S
+            run "$g" $ONEDNN --cell $c --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S --infer
+        done
+    done
+    for c in gru lstm; do
+        for n in 1 2; do
+            g="$c-1024/b16/t$n"
+            run "$g" $RNNLAB bench --cell $c --hidden 1024 --batch 16 --seq-len $T --threads $n --seconds $S --json
+            run "$g" $PY bench/torch_bench.py --cell $c --impl explicit --hidden 1024 --batch 16 --seq-len $T --threads $n --seconds $S
+            run "$g" $PY bench/torch_bench.py --cell $c --impl nn --hidden 1024 --batch 16 --seq-len $T --threads $n --seconds $S
+            run "$g" $ONEDNN --cell $c --hidden 1024 --batch 16 --seq-len $T --threads $n --seconds $S
+            run "$g" $ONEDNN --cell $c --hidden 1024 --batch 16 --seq-len $T --threads $n --seconds $S --infer
+        done
+    done
+fi
+
+if [ "$SCALING" = 1 ]; then
+    echo "== scaling: rnnlab GRU (paper), oneDNN vanilla GRU layer-only alongside"
+    for h in 46 128 256 512 1024; do
+        run "scale-H" $RNNLAB bench --cell gru --hidden $h --batch 16 --seq-len $T --threads 1 --seconds $S --json
+        run "scale-H" $ONEDNN --cell gru --hidden $h --batch 16 --seq-len $T --threads 1 --seconds $S
+    done
+    for b in 1 4 16 64; do
+        run "scale-B" $RNNLAB bench --cell gru --hidden 46 --batch $b --seq-len $T --threads 1 --seconds $S --json
+        run "scale-B" $ONEDNN --cell gru --hidden 46 --batch $b --seq-len $T --threads 1 --seconds $S
+    done
+    for t in 16 64 256; do
+        run "scale-T" $RNNLAB bench --cell gru --hidden 46 --batch 16 --seq-len $t --threads 1 --seconds $S --json
+        run "scale-T" $ONEDNN --cell gru --hidden 46 --batch 16 --seq-len $t --threads 1 --seconds $S
+    done
+    for h in 46 256 1024; do
+        for n in 1 2; do
+            run "scale-threads" $RNNLAB bench --cell gru --hidden $h --batch 16 --seq-len $T --threads $n --seconds $S --json
+            run "scale-threads" $ONEDNN --cell gru --hidden $h --batch 16 --seq-len $T --threads $n --seconds $S
+        done
+    done
+fi
+
+PERF_TXT=""
+if [ "$PERF" = 1 ]; then
+    echo "== perf profile: rnnlab GRU-46 batch 1"
+    PCMD="perf record -q -o $REC.perf -F 4999 -- $RNNLAB bench --cell gru --hidden 46 --batch 1 --seq-len $T --threads 1 --seconds $(awk "BEGIN{print $S * 3}") --json"
+    echo "\$ ${PCMD//$RNNLAB/build/rnnlab}"
+    $PCMD >/dev/null 2>&1 || echo "perf record failed"
+    PERF_TXT=$(perf report -i "$REC.perf" --no-children --stdio --sort symbol -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ *- *- *$//' | head -12 || true)
+    echo "\$ perf report -i perf.data --no-children --stdio --sort symbol | head"
+    echo "$PERF_TXT"
+fi
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load after: $LOAD_AFTER"
+
+START="$START" MODEL="$MODEL" NCPU="$NCPU" RNNLAB_VERSION="$RNNLAB_VERSION" GIT="$GIT" \
+TORCH_VERSION="$TORCH_VERSION" T="$T" S="$S" OUT="$OUT" PERF_TXT="$PERF_TXT" LOAD_AFTER="$LOAD_AFTER" REPEAT="$REPEAT" \
+$PY - "$REC" <<'EOF'
+import json, os, sys, datetime
+E = os.environ
+recs = [json.loads(l) for l in open(sys.argv[1])]
+def pick(group, **kw):
+    out = [r for r in recs if r["group"] == group and all(r.get(k) == v for k, v in kw.items())]
+    return out
+SPEED = ("train_steps_per_s", "steps_per_s")
+def one(group, **kw):
+    """the fastest of the repeats (by training rate), with infer_steps_per_s also the max"""
+    out = pick(group, **kw)
+    if not out: return None
+    key = next(k for k in SPEED if k in out[0])
+    r = dict(max(out, key=lambda q: q[key]))
+    if "infer_steps_per_s" in r:
+        r["infer_steps_per_s"] = max(q["infer_steps_per_s"] for q in out)
+        if "infer_gflops" in r: r["infer_gflops"] = max(q["infer_gflops"] for q in out)
+    return r
+def f(v):
+    if v is None: return "–"
+    return f"{v/1e6:.2f}M" if v >= 1e6 else f"{v/1e3:.1f}k" if v >= 1e4 else f"{v:.0f}"
+def ratio(a, b):
+    return f"{a/b:.1f}×" if a and b else "–"
+lines = []
+groups = [g for g in dict.fromkeys(r["group"] for r in recs) if not g.startswith("scale")]
+if groups:
+    lines.append(f"Training steps/s (one time step of one sequence; T={E['T']}; rnnlab = whole model, "
+                 "PyTorch = whole model, oneDNN = recurrent layer only)\n")
+    lines.append("| config | rnnlab train | rnnlab eval | eval/train | PyTorch explicit (thr) | nn.* (thr) "
+                 "| rnnlab / PyTorch best | oneDNN layer | rnnlab / oneDNN | rnnlab pytorch-variant | / nn.* |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    table = []
+    for g in groups:
+        thr = int(g.rsplit("/t", 1)[1])
+        rp = one(g, tool="rnnlab", variant="paper")
+        rv = one(g, tool="rnnlab", variant="pytorch")
+        te = one(g, tool="torch", impl="explicit", best=True)
+        tn = one(g, tool="torch", impl="nn", best=True)
+        od = one(g, tool="onednn", mode="train_layer_only")
+        oi = one(g, tool="onednn", mode="inference_layer_only")
+        tbest = max([r["train_steps_per_s"] for r in (te, tn) if r] or [None])
+        row = {"config": g, "threads": thr,
+               "rnnlab_train": rp and rp["train_steps_per_s"], "rnnlab_infer": rp and rp["infer_steps_per_s"],
+               "torch_explicit_train": te and te["train_steps_per_s"], "torch_explicit_threads": te and te["threads"],
+               "torch_nn_train": tn and tn["train_steps_per_s"], "torch_nn_threads": tn and tn["threads"],
+               "torch_best_train": tbest,
+               "onednn_layer_train": od and od["steps_per_s"], "onednn_layer_infer": oi and oi["steps_per_s"],
+               "rnnlab_pytorch_variant_train": rv and rv["train_steps_per_s"]}
+        table.append(row)
+        lines.append(
+            f"| {g} | {f(row['rnnlab_train'])} | {f(row['rnnlab_infer'])} | {ratio(row['rnnlab_infer'], row['rnnlab_train'])} "
+            f"| {f(row['torch_explicit_train'])} ({row['torch_explicit_threads']}) | {f(row['torch_nn_train'])} ({row['torch_nn_threads']}) "
+            f"| **{ratio(row['rnnlab_train'], tbest)}** | {f(row['onednn_layer_train'])} | **{ratio(row['rnnlab_train'], row['onednn_layer_train'])}** "
+            f"| {f(row['rnnlab_pytorch_variant_train'])} | {ratio(row['rnnlab_pytorch_variant_train'], row['torch_nn_train'])} |")
+else:
+    table = []
+for sg, key in (("scale-H", "hidden"), ("scale-B", "batch"), ("scale-T", "seq_len"), ("scale-threads", None)):
+    rs = pick(sg)
+    if not rs: continue
+    lines.append(f"\nrnnlab GRU (paper) scaling, {sg[6:]}; oneDNN vanilla GRU layer-only alongside\n")
+    lines.append("| H | B | T | threads | rnnlab train | GFLOP/s | rnnlab eval | GFLOP/s | oneDNN layer train | GFLOP/s |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    seen = []
+    for r0 in [r for r in rs if r["tool"] == "rnnlab"]:
+        k = (r0["hidden"], r0["batch"], r0["seq_len"], r0["threads"])
+        if k in seen: continue
+        seen.append(k)
+        r = one(sg, tool="rnnlab", hidden=k[0], batch=k[1], seq_len=k[2], threads=k[3])
+        o = one(sg, tool="onednn", hidden=k[0], batch=k[1], seq_len=k[2], threads=k[3])
+        lines.append(f"| {r['hidden']} | {r['batch']} | {r['seq_len']} | {r['threads']} | {f(r['train_steps_per_s'])} | "
+                     f"{r['train_gflops']:.1f} | {f(r['infer_steps_per_s'])} | {r['infer_gflops']:.1f} | "
+                     f"{f(o and o['steps_per_s'])} | {o['gflops']:.1f} |" if o else "| – |")
+dnnl = next((r["dnnl_version"] for r in recs if r["tool"] == "onednn"), "?")
+head = [f"machine: {E['MODEL']}, {E['NCPU']} cores; load after: {E['LOAD_AFTER']}",
+        f"versions: {E['RNNLAB_VERSION']} (git {E['GIT']}), torch {E['TORCH_VERSION']}, oneDNN {dnnl}",
+        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (tables: fastest of the repeats); started {E['START']}"]
+print("\n".join(head + [""] + lines))
+if E.get("PERF_TXT"):
+    print("\nperf (rnnlab GRU-46, batch 1), top symbols:\n" + E["PERF_TXT"])
+res = {"timestamp": E["START"], "finished": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+       "machine": {"cpu": E["MODEL"], "cores": int(E["NCPU"]), "load_after": E["LOAD_AFTER"]},
+       "versions": {"rnnlab": E["RNNLAB_VERSION"], "git": E["GIT"], "torch": E["TORCH_VERSION"], "onednn": dnnl},
+       "seq_len": int(E["T"]), "seconds": float(E["S"]), "repeat": int(E["REPEAT"]), "table": table, "records": recs,
+       "perf": E.get("PERF_TXT", ""), "markdown": "\n".join(head + [""] + lines)}
+with open(E["OUT"], "w") as fh:
+    json.dump(res, fh, indent=1)
+print(f"\nwrote {E['OUT']}")
+EOF
