@@ -40,6 +40,17 @@ void rnl_train_defaults(rnl_train_opts *o) {
     o->seed = 1;
     o->threads = 1;
     o->bptt = 0;
+    o->lr_decay_epochs = 0;
+    o->lr_final = 0.01;
+}
+
+/* Learning rate of epoch e (0-based): constant, or decayed linearly from lr to
+ * lr_final*lr over lr_decay_epochs epochs and constant after (the authors' code: to 1 %
+ * over 500 epochs). */
+static double lr_at(const rnl_train_opts *o, int e) {
+    if (o->lr_decay_epochs <= 0) return o->lr;
+    double f = e >= o->lr_decay_epochs ? 1.0 : (double)e / o->lr_decay_epochs;
+    return o->lr * (1.0 - (1.0 - o->lr_final) * f);
 }
 
 /* ================================================================ batches =========== */
@@ -171,7 +182,11 @@ typedef struct {
     int best_epoch, bad;
     int done;
     rnl_buf metrics;     /* metrics.csv contents */
-    long fault_update;   /* test hook: poison the gradient at this update (0 = never) */
+    long fault_update;   /* test hook: poison gradients from this update on (0 = never) */
+    long fault_count;    /* ... for this many updates */
+    long skipped;        /* updates skipped because their gradient was not finite */
+    int streak;          /* consecutive such updates (10 in a row = diverged) */
+    double lr_now;       /* this epoch's learning rate (schedule) */
 } run;
 
 static void run_free(run *r) {
@@ -205,7 +220,9 @@ static rnl_status out_path(const run *r, const char *name, char *p, size_t n) {
     X("threads", "%d", o->threads, rnl_parse_long, long, 1, 1024)                         \
     X("bptt", "%d", o->bptt, rnl_parse_long, long, 0, 100000000)                          \
     X("layers", "%d", o->layers, rnl_parse_long, long, 1, 16)                             \
-    X("hidden", "%d", o->hidden, rnl_parse_long, long, 1, 65536)
+    X("hidden", "%d", o->hidden, rnl_parse_long, long, 1, 65536)                          \
+    X("lr_decay_epochs", "%d", o->lr_decay_epochs, rnl_parse_long, long, 0, 100000000)    \
+    X("lr_final", "%.17g", o->lr_final, rnl_parse_double, double, 0, 1)
 
 static rnl_status save_state(run *r) {
     rnl_st_writer *w = NULL;
@@ -237,6 +254,8 @@ static rnl_status save_state(run *r) {
     PUT("best_epoch", "%d", r->best_epoch)
     PUT("bad", "%d", r->bad)
     PUT("done", "%d", r->done)
+    PUT("skipped", "%ld", r->skipped)
+    PUT("streak", "%d", r->streak)
     for (int i = 0; i < 4; i++) {
         char key[8];
         snprintf(key, sizeof key, "rng%d", i);
@@ -341,8 +360,8 @@ static rnl_status write_summary(run *r, const char *status, const char *error, d
                    c->input, c->output, rnl_head_name(c->head));
     rnl_buf_printf(&b, "  \"params_recurrent\": %zu,\n  \"params_total\": %zu,\n",
                    rnl_model_nparams_recurrent(r->m), rnl_model_nparams(r->m));
-    rnl_buf_printf(&b, "  \"best_epoch\": %d,\n  \"epochs\": %d,\n  \"updates\": %ld,\n", r->best_epoch,
-                   r->epoch, r->updates);
+    rnl_buf_printf(&b, "  \"best_epoch\": %d,\n  \"epochs\": %d,\n  \"updates\": %ld,\n  \"skipped_updates\": %ld,\n",
+                   r->best_epoch, r->epoch, r->updates, r->skipped);
     rnl_buf_printf(&b, "  \"train_nll\": ");
     rnl_buf_json_number(&b, r->best_train);
     rnl_buf_printf(&b, ",\n  \"valid_nll\": ");
@@ -417,8 +436,10 @@ static rnl_status setup(run *r) {
     rnl_set_threads(o->threads);
     /* Fault injection for the tests (docs/ERRORS.md): RNNLAB_FAULT_NAN_UPDATE=K makes the
      * gradient of update K non-finite, to exercise the divergence path. */
-    const char *fault = getenv("RNNLAB_FAULT_NAN_UPDATE");
-    if (fault && (st = rnl_parse_long(fault, 1, LONG_MAX, "RNNLAB_FAULT_NAN_UPDATE", &r->fault_update))) return st;
+    const char *fault = getenv("RNNLAB_FAULT_NAN_UPDATE"), *count = getenv("RNNLAB_FAULT_NAN_COUNT");
+    r->fault_count = LONG_MAX / 2;
+    if (fault && (st = rnl_parse_long(fault, 1, LONG_MAX / 2, "RNNLAB_FAULT_NAN_UPDATE", &r->fault_update))) return st;
+    if (count && (st = rnl_parse_long(count, 1, LONG_MAX / 2, "RNNLAB_FAULT_NAN_COUNT", &r->fault_count))) return st;
     return RNL_OK;
 }
 
@@ -447,16 +468,28 @@ static rnl_status update(run *r, const rnl_batch *bt, double frames, rnl_state *
         }
     memset(r->grad, 0, sizeof(rnl_real) * n);
     rnl_status st = rnl_forward_backward(m, r->ws, r->noisy, bt, r->grad, frames, state, NULL);
-    if (!st && r->fault_update == r->updates + 1) r->grad[0] = (rnl_real)NAN;
+    if (!st && r->fault_update > 0 && r->updates + 1 >= r->fault_update &&
+        r->updates + 1 < r->fault_update + r->fault_count)
+        r->grad[0] = (rnl_real)NAN;
     if (st == RNL_ERR_NUMERIC)
         return rnl_fail(RNL_ERR_NUMERIC, "epoch %d, update %ld: the training loss is not finite (learning rate too large?)",
                         r->epoch + 1, r->updates + 1);
     if (st) return st;
     double norm = rnl_clip_global_norm(r->grad, n, r->o.clip);
-    if (!isfinite(norm))
-        return rnl_fail(RNL_ERR_NUMERIC, "epoch %d, update %ld: the gradient is not finite (learning rate too large?)",
-                        r->epoch + 1, r->updates + 1);
-    rnl_rmsprop o = {r->o.lr, r->o.decay, r->o.momentum, r->o.eps};
+    if (!isfinite(norm)) {
+        /* An exploding gradient through a long sequence can overflow float before clipping
+         * can act; like mixed-precision trainers, skip that update and count it. Ten in a
+         * row is divergence. */
+        r->skipped++;
+        r->updates++;
+        if (++r->streak >= 10)
+            return rnl_fail(RNL_ERR_NUMERIC,
+                            "epoch %d, update %ld: the gradient was not finite in 10 consecutive updates (diverged; learning rate too large?)",
+                            r->epoch + 1, r->updates);
+        return RNL_OK;
+    }
+    r->streak = 0;
+    rnl_rmsprop o = {r->lr_now, r->o.decay, r->o.momentum, r->o.eps};
     rnl_rmsprop_step(&o, p, r->grad, r->ms, r->buf, n);
     for (size_t k = 0; k < n; k++)
         if (!isfinite(p[k]))
@@ -552,7 +585,7 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
     if ((st = setup(&r))) goto done;
     const size_t n = rnl_model_nparams(r.m);
     if (resume) {
-        long ep, upd, be, bad, dn;
+        long ep, upd, be, bad, dn, sk, sr;
         if ((st = copy_tensor(sf, "params", rnl_model_params(r.m), n)) ||
             (st = copy_tensor(sf, "ms", r.ms, n)) || (st = copy_tensor(sf, "buf", r.buf, n)) ||
             (st = copy_tensor(sf, "best", r.best, n)) ||
@@ -561,6 +594,8 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
             (st = meta_long(sf, "best_epoch", 0, 100000000, &be)) ||
             (st = meta_long(sf, "bad", 0, 100000000, &bad)) ||
             (st = meta_long(sf, "done", 0, 1, &dn)) ||
+            (st = meta_long(sf, "skipped", 0, LONG_MAX, &sk)) ||
+            (st = meta_long(sf, "streak", 0, 1000, &sr)) ||
             (st = meta_double(sf, "seconds", &r.seconds)) ||
             (st = meta_double(sf, "best_valid", &r.best_valid)) ||
             (st = meta_double(sf, "best_train", &r.best_train)))
@@ -576,6 +611,8 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
         r.best_epoch = (int)be;
         r.bad = (int)bad;
         r.done = (int)dn;
+        r.skipped = sk;
+        r.streak = (int)sr;
         const char *mt = rnl_st_meta(sf, "metrics");
         rnl_buf_printf(&r.metrics, "%s", mt ? mt : "");
         if (!r.o.quiet)
@@ -597,6 +634,7 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
     double last_epoch_s = 0;
     while (!r.done && r.epoch < r.o.max_epochs && r.bad < r.o.patience) {
         double t0 = rnl_now();
+        r.lr_now = lr_at(&r.o, r.epoch);
         st = train_epoch(&r, last_epoch_s);
         if (st) break;
         double tr, va;
@@ -617,12 +655,12 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
         } else {
             r.bad++;
         }
-        rnl_buf_printf(&r.metrics, "%d,%ld,%.3f,%.6f,%.6f,%g\n", r.epoch, r.updates, r.seconds, tr, va, r.o.lr);
+        rnl_buf_printf(&r.metrics, "%d,%ld,%.3f,%.6f,%.6f,%g\n", r.epoch, r.updates, r.seconds, tr, va, r.lr_now);
         if ((st = rnl_path_join(path, sizeof path, r.o.out, "metrics.csv")) ||
             (st = rnl_write_file_atomic(path, r.metrics.p, r.metrics.len)) || (st = save_state(&r)))
             break;
-        printf("epoch=%d updates=%ld seconds=%.3f train_nll=%.6f valid_nll=%.6f lr=%g best_epoch=%d%s\n",
-               r.epoch, r.updates, r.seconds, tr, va, r.o.lr, r.best_epoch, improved ? " *" : "");
+        printf("epoch=%d updates=%ld seconds=%.3f train_nll=%.6f valid_nll=%.6f lr=%g best_epoch=%d skipped=%ld%s\n",
+               r.epoch, r.updates, r.seconds, tr, va, r.lr_now, r.best_epoch, r.skipped, improved ? " *" : "");
         fflush(stdout);
     }
     if (st == RNL_ERR_NUMERIC) {

@@ -26,6 +26,8 @@ typedef struct {
     uint64_t seed;
     int threads;
     int bptt;              /* truncated BPTT window (0 = full sequences) */
+    int lr_decay_epochs;   /* linear decay of lr over this many epochs (0 = constant) */
+    double lr_final;       /* ... down to lr_final * lr */
     int quiet;             /* no progress line */
 } rnl_train_opts;
 

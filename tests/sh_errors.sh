@@ -48,5 +48,9 @@ if cmp -s "$T/full.before" "$T/full.after"; then ok; else bad "full disk changed
 ls "$T/full" | grep -q '\.tmp\.' && bad "full disk left a temporary file" || ok
 "$R" eval --model "$T/div/model.safetensors" --data jsb >/dev/null 2>&1 && ok || bad "diverged run's model does not load (non-finite?)"
 grep -q '"status": "diverged"' "$T/div/summary.json" && ok || bad "diverged run's summary lacks status diverged"
+# A single non-finite gradient is skipped, counted, and the run completes.
+RNNLAB_FAULT_NAN_UPDATE=100 RNNLAB_FAULT_NAN_COUNT=3 "$R" train --data jsb --hidden 8 --max-epochs 1 --out "$T/skip" --quiet >/dev/null 2>&1 \
+    && grep -q '"skipped_updates": 3,' "$T/skip/summary.json" && grep -q '"status": "ok"' "$T/skip/summary.json" && ok \
+    || bad "3 non-finite updates were not skipped and counted"
 echo "sh_errors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,6 +23,8 @@ int cmd_train(int argc, char **argv) {
         {"--hidden", OPT_INT, &o.hidden, 0, 65536, "hidden units (0 = Table 1: music tanh 100, gru 46, lstm 36; speech 400, 227, 195)"},
         {"--split-scheme", OPT_STRING, o.split_scheme, 0, 0, "speech split: index (FSDD takes 0-4 test, 5-9 valid) or speaker"},
         {"--lr", OPT_DOUBLE, &o.lr, 1e-12, 10, "RMSProp learning rate"},
+        {"--lr-decay-epochs", OPT_INT, &o.lr_decay_epochs, 0, 100000000, "decay lr linearly over this many epochs (0 = constant)"},
+        {"--lr-final", OPT_DOUBLE, &o.lr_final, 0, 1, "with --lr-decay-epochs: final lr as a fraction of --lr"},
         {"--batch", OPT_INT, &o.batch, 1, 100000, "sequences per update"},
         {"--max-epochs", OPT_INT, &o.max_epochs, 1, 100000000, "epoch budget"},
         {"--patience", OPT_INT, &o.patience, 1, 100000000, "epochs without a better validation NLL before stopping"},
