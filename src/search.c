@@ -172,6 +172,9 @@ rnl_status rnl_run_spawn(const char *exe, rnl_run *r) {
     snprintf(eps, sizeof eps, "%.17g", o->eps);
     snprintf(fb, sizeof fb, "%.17g", o->forget_bias);
     snprintf(bptt, sizeof bptt, "%d", o->bptt);
+    char decay_ep[16], lr_final[40];
+    snprintf(decay_ep, sizeof decay_ep, "%d", o->lr_decay_epochs);
+    snprintf(lr_final, sizeof lr_final, "%.17g", o->lr_final);
     char *argv[64];
     int a = 0;
 #define ARG(s) argv[a++] = (char *)(s)
@@ -199,6 +202,10 @@ rnl_status rnl_run_spawn(const char *exe, rnl_run *r) {
         ARG("--eps"); ARG(eps);
         ARG("--forget-bias"); ARG(fb);
         ARG("--bptt"); ARG(bptt);
+        if (o->lr_decay_epochs > 0) {
+            ARG("--lr-decay-epochs"); ARG(decay_ep);
+            ARG("--lr-final"); ARG(lr_final);
+        }
         ARG("--seed"); ARG(seed);
         ARG("--threads"); ARG("1");
         ARG("--out"); ARG(o->out);

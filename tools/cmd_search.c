@@ -241,6 +241,8 @@ int cmd_search(int argc, char **argv) {
         {"--patience", OPT_INT, &s.train.patience, 1, 100000000, "early-stopping patience of each trial (epochs)"},
         {"--weight-noise", OPT_DOUBLE, &s.train.weight_noise, 0, 10, "std of the weight noise"},
         {"--bptt", OPT_INT, &s.train.bptt, 0, 100000000, "truncated BPTT window (0 = whole sequences)"},
+        {"--lr-decay-epochs", OPT_INT, &s.train.lr_decay_epochs, 0, 100000000, "decay each trial's lr linearly over this many epochs (0 = constant)"},
+        {"--lr-final", OPT_DOUBLE, &s.train.lr_final, 0, 1, "with --lr-decay-epochs: final lr as a fraction of the trial's lr"},
         {"--trials", OPT_INT, &s.trials, 1, 100000, "learning rates tried"},
         {"--lr-log-range", OPT_STRING, range, 0, 0, "LO:HI: learning rates log-uniform, exp(U(LO, HI)), natural log"},
         {"--seed", OPT_U64, &s.seed, 0, 0, "seed of the learning-rate draws and of the trials' training seeds"},
