@@ -32,7 +32,7 @@ files_complete() {   # $1 = run directory; every file present must be whole
 }
 
 kills=0; run=0; seed=1
-while [ $kills -lt 50 ] && [ $run -lt 20 ]; do
+while [ $kills -lt 50 ] && [ $run -lt 60 ]; do
     run=$((run + 1)); d="$tmp/run$run"; rm -rf "$d"; k=0
     while :; do
         if [ -f "$d/state.safetensors" ]; then
@@ -40,10 +40,10 @@ while [ $kills -lt 50 ] && [ $run -lt 20 ]; do
         else
             "$RNNLAB" train $ARGS --out "$d" >/dev/null 2>"$tmp/err" & pid=$!
         fi
-        # A pseudo-random delay in (0, 0.8) of the uninterrupted run's time (awk's rand,
+        # A pseudo-random delay in (0, 0.6) of the uninterrupted run's time (awk's rand,
         # seeded per attempt); after 12 kills a run is left to finish, so each run ends.
         seed=$((seed + 1))
-        delay=$(awk -v s=$seed -v span="$span" 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.8 * span }')
+        delay=$(awk -v s=$seed -v span="$span" 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.6 * span }')
         sleep "$delay"
         if [ $k -lt 12 ] && kill -9 "$pid" 2>/dev/null; then
             k=$((k + 1))
