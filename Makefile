@@ -23,7 +23,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DTEST_SRC := $(wildcard tests/dtest_*.c)
 DTESTS   := $(DTEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/librnnlab.a $(BUILD)/librnnlab.so $(BUILD)/rnnlab $(BUILD)/example $(BUILD)/rnnlab.pc
+all: $(BUILD)/librnnlab.a $(BUILD)/librnnlab.so $(BUILD)/rnnlab $(BUILD)/example
 
 $(BUILD)/obj/%.o: src/%.c include/rnnlab.h $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
@@ -68,11 +68,6 @@ $(BUILD)/tests/dtest_%: tests/dtest_%.c tests/check.h $(BUILD)/librnnlab_d.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DRNL_DOUBLE -o $@ $< $(BUILD)/librnnlab_d.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/rnnlab.pc: Makefile
-	@mkdir -p $(dir $@)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: rnnlab\nDescription: tanh RNN, LSTM and GRU sequence models\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lrnnlab\nLibs.private: -lm -lpthread\n' \
-	  '$(PREFIX)' "$$(sed -n 's/^#define RNL_VERSION "\(.*\)"/\1/p' include/rnnlab.h)" '$(PKGS)' > $@
-
 test-bins: all $(TESTS) $(DTESTS)
 
 test: test-bins
@@ -106,13 +101,16 @@ fuzz-run: fuzz
 	    -print_final_stats=1 build-fuzz/corpus-$$n 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|crash-" ; \
 	  test $${PIPESTATUS:-0} = 0 || exit 1; done
 
+# The pkg-config file is written at install time, so it names the PREFIX installed to.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/rnnlab.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/librnnlab.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/librnnlab.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(BUILD)/rnnlab.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/rnnlab $(DESTDIR)$(PREFIX)/bin/
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: rnnlab\nDescription: tanh RNN, LSTM and GRU sequence models\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lrnnlab\nLibs.private: -lm -lpthread\n' \
+	  '$(PREFIX)' "$$(sed -n 's/^#define RNL_VERSION "\(.*\)"/\1/p' include/rnnlab.h)" '$(PKGS)' \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlab.pc
 
 clean:
 	rm -rf build build-debug build-asan build-ubsan build-fuzz
