@@ -267,6 +267,8 @@ struct rnl_workspace {
     int *nact;        /* [T] active rows per step */
     int nact_cap;
     int T, B;         /* shape of the last forward pass */
+    int *ones;        /* [ones_cap] lengths of 1 for rnl_step, grown on demand */
+    int ones_cap;
     rnl_layer_act act[RNL_MAX_LAYERS];
     rnl_real *x0;     /* [T*B, I] inputs, padded rows zeroed */
     rnl_real *logits; /* [T*B, width] */
@@ -290,6 +292,7 @@ void rnl_workspace_free(rnl_workspace *ws) {
     if (!ws) return;
     free(ws->arena);
     free(ws->nact);
+    free(ws->ones);
     free(ws);
 }
 
@@ -561,12 +564,15 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
 
 rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, int B,
                     rnl_state *state, rnl_real *logits) {
-    int *len = malloc(sizeof(int) * (B > 0 ? B : 1));
-    if (!len) return rnl_fail(RNL_ERR_NOMEM, "out of memory in rnl_step");
-    for (int b = 0; b < B; b++) len[b] = 1;
-    rnl_batch bt = {1, B, len, x, NULL};
+    if (B > ws->ones_cap) { /* only when B grows: a stepping loop does not allocate */
+        int *p = realloc(ws->ones, sizeof(int) * B);
+        if (!p) return rnl_fail(RNL_ERR_NOMEM, "out of memory in rnl_step");
+        ws->ones = p;
+        for (int b = ws->ones_cap; b < B; b++) p[b] = 1;
+        ws->ones_cap = B;
+    }
+    rnl_batch bt = {1, B, ws->ones, x, NULL};
     rnl_status st = forward(m, ws, m->params, &bt, state);
-    free(len);
     if (st) return st;
     memcpy(logits, ws->logits, sizeof(rnl_real) * (size_t)B * rnl_head_width(&m->cfg));
     return RNL_OK;

@@ -1,8 +1,11 @@
-/* test_reference.c — the C library against PyTorch.
+/* test_reference.c — the C library against PyTorch, both output layers.
  *
  * tests/ref/<case>.safetensors are written by scripts/make_refs.py in float64 from an
  * independent PyTorch implementation (the paper's units op by op, the pytorch variants by
- * torch.nn.GRU / torch.nn.LSTM themselves). For every case this test loads the parameters
+ * torch.nn.GRU / torch.nn.LSTM themselves); tests/ref/mog_*.safetensors by
+ * scripts/make_mog_refs.py for the mixture-of-Gaussians head (the MoG NLL by
+ * rnnlab_torch.mog_loss, checked against torch.distributions; mog_clamp puts log-stds
+ * beyond both clamps at every step). The metadata says which head a case uses. For every case this test loads the parameters
  * and the batch (garbage at padded steps), runs rnl_forward_backward once and compares
  *   loss (= nll_sum / n_valid), nll_sum, logits at the valid steps, every gradient tensor
  * with |c - r| <= 1e-4 |r| + 2e-7 (float32 library), then runs the reference's 10 training
@@ -36,8 +39,9 @@
 #define ATOL_FINAL 1e-4
 
 static const char *const CASES[] = {
-    "tanh_paper",   "gru_paper",     "gru_pytorch",   "lstm_paper",   "lstm_pytorch",
-    "gru_paper_l2", "lstm_paper_l2", "tanh_paper_l2", "gru_paper_t1", "lstm_paper_h1",
+    "tanh_paper",   "gru_paper",     "gru_pytorch",   "lstm_paper",    "lstm_pytorch",
+    "gru_paper_l2", "lstm_paper_l2", "tanh_paper_l2", "gru_paper_t1",  "lstm_paper_h1",
+    "mog_gru_paper", "mog_lstm_paper", "mog_clamp",
 };
 #define NCASES ((int)(sizeof CASES / sizeof CASES[0]))
 
@@ -141,12 +145,14 @@ static void run_case(const char *cs)
     const char *cell = rnl_st_meta(f, "cell"), *variant = rnl_st_meta(f, "variant");
     CHECK(cell && rnl_cell_parse(cell, &cfg.cell) == RNL_OK, "%s: bad cell", path);
     CHECK(variant && rnl_variant_parse(variant, &cfg.variant) == RNL_OK, "%s: bad variant", path);
-    cfg.head = RNL_HEAD_BERNOULLI;
+    const char *head = rnl_st_meta(f, "head"); /* absent: Bernoulli */
+    CHECK(!head || strcmp(head, "mog") == 0 || strcmp(head, "bernoulli") == 0, "%s: bad head", path);
+    cfg.head = head && strcmp(head, "mog") == 0 ? RNL_HEAD_MOG : RNL_HEAD_BERNOULLI;
     cfg.layers = (int)meta_long(f, "layers", 1, 16, &ok);
     cfg.input = (int)meta_long(f, "input", 1, 4096, &ok);
     cfg.hidden = (int)meta_long(f, "hidden", 1, 4096, &ok);
     cfg.output = (int)meta_long(f, "output", 1, 4096, &ok);
-    cfg.mixtures = 0;
+    cfg.mixtures = cfg.head == RNL_HEAD_MOG ? (int)meta_long(f, "mixtures", 1, 1024, &ok) : 0;
     int T = (int)meta_long(f, "T", 1, 100000, &ok), B = (int)meta_long(f, "B", 1, 100000, &ok);
     int steps = (int)meta_long(f, "steps", 1, 1000, &ok);
     rnl_rmsprop opt = {meta_double(f, "lr", &ok), meta_double(f, "decay", &ok),
@@ -168,17 +174,17 @@ static void run_case(const char *cs)
         return;
     }
     size_t np = rnl_model_nparams(m);
-    int I = cfg.input, O = cfg.output;
-    size_t nx = (size_t)T * B * I, ny = (size_t)T * B * O;
+    int I = cfg.input, O = cfg.output, W = rnl_head_width(&cfg);
+    size_t nx = (size_t)T * B * I, ny = (size_t)T * B * O, nl = (size_t)T * B * W;
     rnl_real *p = rnl_model_params(m);
     rnl_real *g = calloc(np, sizeof *g), *ms = calloc(np, sizeof *ms);
     rnl_real *buf = calloc(np, sizeof *buf), *x = malloc(nx * sizeof *x);
-    rnl_real *y = malloc(ny * sizeof *y), *cv = malloc(ny * sizeof *cv);
-    double *rv = malloc(ny * sizeof *rv);
+    rnl_real *y = malloc(ny * sizeof *y), *cv = malloc(nl * sizeof *cv);
+    double *rv = malloc(nl * sizeof *rv);
     rnl_real *traj_r = malloc(2 * steps * sizeof *traj_r); /* [loss_k..., norm_k...] */
     int *len = malloc(B * sizeof *len);
     double *loss = ref_f64(f, cs, "loss", 1), *nll_ref = ref_f64(f, cs, "nll_sum", 1);
-    double *logits = ref_f64(f, cs, "logits", ny), *traj = ref_f64(f, cs, "traj", steps);
+    double *logits = ref_f64(f, cs, "logits", nl), *traj = ref_f64(f, cs, "traj", steps);
     double *gnorm = ref_f64(f, cs, "traj_gnorm", steps);
     const rnl_st_tensor *tx = rnl_st_find(f, "x"), *ty = rnl_st_find(f, "y");
     const rnl_st_tensor *tl = rnl_st_find(f, "len");
@@ -216,8 +222,8 @@ static void run_case(const char *cs)
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
             if (t < len[b])
-                for (int k = 0; k < O; k++, nv++) {
-                    size_t i = ((size_t)t * B + b) * O + k;
+                for (int k = 0; k < W; k++, nv++) {
+                    size_t i = ((size_t)t * B + b) * W + k;
                     cv[nv] = lg[i];
                     rv[nv] = logits[i];
                 }
