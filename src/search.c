@@ -723,6 +723,9 @@ static rnl_status write_table1(const grid *g, rnl_run *runs) {
         else
             rnl_buf_printf(&b, "| %s | — | — | — | %d units, %s |\n", cell_title(g->cells[c]), paper_h[pc], paper1[pc]);
     }
+    rnl_buf_printf(&b, "\nThe paper's counts imply about 100 input units (its piano rolls are 93 to 108 keys wide); "
+                       "rnnlab's inputs are the 88 keys of the .mat files, so its input matrices W are smaller while "
+                       "the hidden sizes, the recurrent matrices U, the biases and the peepholes are the same.\n");
     return write_text(g->opt->out, "table1.md", &b);
 }
 
@@ -793,8 +796,11 @@ static rnl_status write_table2(const grid *g, rnl_run *runs) {
                     hidden = r[j].hidden;
                     prec = r[j].params_recurrent;
                 }
-            rnl_buf_printf(&csv, "%s,%s,%ld,%ld,", g->data[d], rnl_cell_name(g->cells[c]), hidden, prec);
-            rnl_buf_json_number(&csv, bt && trials_done(r, T) ? bt->o.lr : NAN);
+            rnl_buf_printf(&csv, "%s,%s,", g->data[d], rnl_cell_name(g->cells[c]));
+            if (prec) rnl_buf_printf(&csv, "%ld,%ld", hidden, prec);
+            else rnl_buf_printf(&csv, ",");
+            rnl_buf_printf(&csv, ",");
+            if (bt && trials_done(r, T)) rnl_buf_json_number(&csv, bt->o.lr);
             rnl_buf_printf(&csv, ",%d,%d,%d", ok, failed, ss[c].n);
             const double v[] = {ss[c].train_m, ss[c].train_s, ss[c].valid_m, ss[c].valid_s, ss[c].test_m, ss[c].test_s,
                                 bt ? bt->train_nll : NAN, bt ? bt->valid_nll : NAN, bt ? bt->test_nll : NAN,
@@ -865,6 +871,44 @@ static void gp_panels(rnl_buf *b, const grid *g, const rnl_run *const *best, con
     rnl_buf_printf(b, "unset multiplot\n");
 }
 
+/* Widen [*lo, *hi] to the train and validation NLLs of a metrics.csv. */
+static void metrics_range(const char *path, double *lo, double *hi) {
+    unsigned char *txt = NULL;
+    size_t n = 0;
+    if (rnl_read_file(path, &txt, &n)) return;
+    for (char *line = strchr((char *)txt, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        double tr, va;
+        if (sscanf(line + 1, "%*d,%*d,%*f,%lf,%lf", &tr, &va) != 2) continue;
+        if (isfinite(tr) && tr > 0) *lo = fmin(*lo, tr), *hi = fmax(*hi, tr);
+        if (isfinite(va) && va > 0) *lo = fmin(*lo, va), *hi = fmax(*hi, va);
+    }
+    free(txt);
+}
+
+/* y range and about 6-12 round tick values covering it (log axis: the ticks are listed). */
+static void gp_yaxis(rnl_buf *b, double lo, double hi) {
+    if (!(lo < hi)) {
+        lo = lo > 0 && isfinite(lo) ? lo * 0.9 : 1;
+        hi = lo * 1.25;
+    }
+    lo /= 1.02;
+    hi *= 1.02;
+    static const double steps[] = {0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100};
+    double step = steps[sizeof steps / sizeof *steps - 1];
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if ((hi - lo) / steps[i] <= 12) {
+            step = steps[i];
+            break;
+        }
+    rnl_buf_printf(b, "set yrange [%.6g:%.6g]\nset ytics (", lo, hi);
+    int first = 1;
+    for (double t = ceil(lo / step) * step; t <= hi; t += step) {
+        rnl_buf_printf(b, "%s%.6g", first ? "" : ", ", t);
+        first = 0;
+    }
+    rnl_buf_printf(b, ")\n");
+}
+
 /* Run gnuplot on a script; 0 = ok, 127 = not installed, else its exit status. */
 static int run_gnuplot(const char *script, const char *logp) {
     fflush(NULL);
@@ -915,12 +959,17 @@ static rnl_status write_figure(grid *g, rnl_run *runs, int d) {
     snprintf(tpng, sizeof tpng, "%s.tmp", png);
     snprintf(tsvg, sizeof tsvg, "%s.tmp", svg);
     rnl_buf b = {0};
-    rnl_buf_printf(&b, "# %s — written by rnnlab reproduce; run: gnuplot %s.gp (from the grid's parent directory)\n"
+    rnl_buf_printf(&b, "# %s — written by rnnlab reproduce; redraw: gnuplot %s.gp (from the directory reproduce ran in)\n"
                        "set datafile separator ','\nset logscale y\nset grid xtics ytics lc rgb '#dddddd'\n"
                        "set ylabel 'NLL per frame (nats, log scale)'\nset key top right box opaque\n"
-                       "set ytics (2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 17, 20, 25, 30, 40, 50, 70, 100, 150, 200)\n"
-                       "set format y '%%g'\n",
+                       "set format y '%%g'\nset autoscale xfix\nset offsets 0, graph 0.02, 0, 0\n",
                    base, base);
+    double lo = INFINITY, hi = -INFINITY;
+    for (int c = 0; c < g->nc; c++) {
+        char mpath[4200];
+        if (best[c] && !rnl_path_join(mpath, sizeof mpath, best[c]->o.out, "metrics.csv")) metrics_range(mpath, &lo, &hi);
+    }
+    gp_yaxis(&b, lo, hi);
     rnl_buf_printf(&b, "set terminal pngcairo size 1500,600 font 'DejaVu Sans,12'\nset output ");
     gp_string(&b, tpng);
     rnl_buf_printf(&b, "\n");
