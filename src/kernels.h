@@ -71,7 +71,10 @@ static inline float rnl_exp(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    union { int i; float f; } u = {((int)k + 127) << 23};
+    /* 2^k in the exponent bits; a NaN x gives k = NaN, which must not reach the integer
+     * conversion (undefined): it gets exponent 0 and p carries the NaN through. */
+    float kk = k == k ? k : 0.0f;
+    union { unsigned u; float f; } u = {(unsigned)((int)kk + 127) << 23};
     return p * u.f;
 }
 /* sigmoid(x) = 1/(1 + e^-x): no cancellation for either sign. */
