@@ -997,8 +997,10 @@ static rnl_status write_figure(grid *g, rnl_run *runs, int d) {
 static rnl_status write_reports(grid *g, rnl_run *runs, int figures_for) {
     rnl_status st = write_table1(g, runs);
     if (!st) st = write_table2(g, runs);
+    /* A figure that cannot be drawn is reported and the grid goes on: the runs matter more. */
     for (int d = 0; d < g->nd && !st; d++)
-        if (figures_for < 0 || figures_for == d) st = write_figure(g, runs, d);
+        if ((figures_for < 0 || figures_for == d) && write_figure(g, runs, d))
+            fprintf(stderr, "rnnlab: reproduce: warning: %s\n", rnl_last_error());
     return st;
 }
 

@@ -116,9 +116,11 @@ if ! command -v mpirun >/dev/null 2>&1; then
 elif [ ! -x "$BUILD/rnnlab-mpi" ]; then
     bad "mpirun is installed but $BUILD/rnnlab-mpi was not built (is mpicc missing? apt-get install libopenmpi-dev, then make)"
 else
-    # LeakSanitizer (make asan-test) would report Open MPI's own allocations at exit.
+    # LeakSanitizer (make asan-test) would report Open MPI's own allocations at exit; in
+    # containers the shared-memory single-copy path (CMA) is often forbidden.
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"; export ASAN_OPTIONS
-    MPIRUN="mpirun --allow-run-as-root --oversubscribe -np 2"
+    OMPI_MCA_btl_vader_single_copy_mechanism=none; export OMPI_MCA_btl_vader_single_copy_mechanism
+    MPIRUN="timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2"
     $MPIRUN "$BUILD/rnnlab-mpi" search $ARGS --out "$tmp/mpi" >"$tmp/mpiout" 2>&1; rc=$?
     check '[ $rc -eq 0 ]' "mpirun -np 2 search exited $rc: $(tail -n 5 "$tmp/mpiout")"
     check '[ -f "$tmp/mpi/search.json" ] && [ "$(trials "$tmp/mpi/search.json")" = "$(trials "$tmp/j2/search.json")" ]' \
