@@ -102,6 +102,17 @@ fuzz-run: fuzz
 	  test $${PIPESTATUS:-0} = 0 || exit 1; done
 
 # The pkg-config file is written at install time, so it names the PREFIX installed to.
+# valgrind memcheck of a short training run, an evaluation and sampling. Valgrind cannot
+# run AVX-512 code, so this is an AVX2 build, with OpenBLAS held to its AVX2 kernels.
+VG := OPENBLAS_CORETYPE=Haswell valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
+valgrind:
+	$(MAKE) BUILD=build-vg OPT="-O1 -g -march=x86-64-v3" build-vg/rnnlab
+	rm -rf build-vg/run
+	$(VG) build-vg/rnnlab train --data jsb --cell lstm --hidden 8 --max-epochs 1 --out build-vg/run --quiet
+	$(VG) build-vg/rnnlab eval --model build-vg/run/model.safetensors --data jsb --split valid
+	$(VG) build-vg/rnnlab sample --model build-vg/run/model.safetensors --steps 16 --out build-vg/run/s.mid
+	@echo "valgrind: 3 passed, 0 failed"
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/rnnlab.h $(DESTDIR)$(PREFIX)/include/
@@ -113,7 +124,7 @@ install: all
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlab.pc
 
 clean:
-	rm -rf build build-debug build-asan build-ubsan build-fuzz
+	rm -rf build build-debug build-asan build-ubsan build-fuzz build-vg
 
-.PHONY: all test test-bins debug asan asan-test ubsan install clean fuzz fuzz-run
+.PHONY: all test test-bins debug asan asan-test ubsan install clean fuzz fuzz-run valgrind
 .SECONDARY:

@@ -133,8 +133,9 @@ int cmd_sample_music(int argc, char **argv) {
 
 static rnl_status parse_split(const char *s, double frac[3]) {
     char buf[256];
-    if (strlen(s) >= sizeof buf) return rnl_fail(RNL_ERR_USAGE, "--split: value too long");
-    snprintf(buf, sizeof buf, "%s", s);
+    size_t len = strlen(s);
+    if (len >= sizeof buf) return rnl_fail(RNL_ERR_USAGE, "--split: value too long");
+    memcpy(buf, s, len + 1);
     char *parts[3], *p = buf;
     for (int i = 0; i < 3; i++) {
         parts[i] = p;
