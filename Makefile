@@ -97,9 +97,10 @@ fuzz-run: fuzz
 	@for f in $(FUZZERS); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
 	  cp -n fuzz/corpus/$$n/* build-fuzz/corpus-$$n/ 2>/dev/null; \
 	  echo "== $$f for $(FUZZ_SECONDS) s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=8192 \
-	    -print_final_stats=1 build-fuzz/corpus-$$n 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|crash-" ; \
-	  test $${PIPESTATUS:-0} = 0 || exit 1; done
+	  if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=8192 \
+	       -print_final_stats=1 -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus-$$n > build-fuzz/$$n.log 2>&1; \
+	  then grep -E "stat::number_of_executed_units|stat::new_units_added" build-fuzz/$$n.log; \
+	  else echo "FINDING in $$f: see build-fuzz/$$n.log"; tail -n 30 build-fuzz/$$n.log; exit 1; fi; done
 
 # The pkg-config file is written at install time, so it names the PREFIX installed to.
 # valgrind memcheck of a short training run, an evaluation and sampling. Valgrind cannot
