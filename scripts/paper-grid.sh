@@ -6,15 +6,22 @@
 #   nohup scripts/paper-grid.sh > runs/paper-grid.nohup 2>&1 &
 #
 # usage: scripts/paper-grid.sh [OUT [reproduce options...]]   (OUT defaults to runs/paper-grid)
-# The tool runs from a copy (runs/rnnlab-grid) so that rebuilding build/rnnlab meanwhile
-# changes nothing. Exit status: that of `rnnlab reproduce` (0 when the grid is complete).
+# The grid runs from a pinned copy of the tool, runs/rnnlab-grid, made from build/rnnlab the
+# first time (its git commit in runs/rnnlab-grid.version): rebuilding build/rnnlab meanwhile
+# changes nothing, and a resumed run continues with the binary it started with, so every run
+# stays bit-reproducible. Delete runs/rnnlab-grid to continue with a newer build (runs already
+# finished are kept as they are). Exit status: that of `rnnlab reproduce` (0 when complete).
 set -u
 cd "$(dirname "$0")/.." || exit 4
 OUT=${1:-runs/paper-grid}
 [ $# -gt 0 ] && shift
 mkdir -p runs docs/results || exit 4
 [ -x build/rnnlab ] || { echo "paper-grid: build/rnnlab missing: run make first" >&2; exit 4; }
-cp build/rnnlab runs/rnnlab-grid.tmp && mv runs/rnnlab-grid.tmp runs/rnnlab-grid || exit 4
+if [ ! -x runs/rnnlab-grid ]; then
+    cp build/rnnlab runs/rnnlab-grid.tmp && mv runs/rnnlab-grid.tmp runs/rnnlab-grid || exit 4
+    echo "build/rnnlab of $(git describe --always --dirty 2>/dev/null), copied $(date -u '+%Y-%m-%d %H:%M UTC')" \
+        > runs/rnnlab-grid.version
+fi
 
 sync_results() {   # copy each finished table and figure into docs/results/ (rename: atomic)
     for f in "$OUT"/table1.md "$OUT"/table2.md "$OUT"/table2.csv "$OUT"/fig-*.png "$OUT"/fig-*.svg; do
@@ -25,7 +32,7 @@ sync_results() {   # copy each finished table and figure into docs/results/ (ren
     done
 }
 
-echo "paper-grid: started $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "paper-grid: started $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), tool: $(cat runs/rnnlab-grid.version 2>/dev/null)"
 runs/rnnlab-grid reproduce --out "$OUT" --jobs 2 "$@" &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
