@@ -581,6 +581,8 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
         if ((st = load_opts(sf, &r.o))) goto done;
         snprintf(r.o.out, sizeof r.o.out, "%s", opts->out);
         r.o.quiet = opts->quiet;
+        if (opts->resume_max_epochs > 0) r.o.max_epochs = opts->resume_max_epochs;
+        if (opts->resume_patience > 0) r.o.patience = opts->resume_patience;
     }
     if ((st = setup(&r))) goto done;
     const size_t n = rnl_model_nparams(r.m);
@@ -613,6 +615,8 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume) {
         r.done = (int)dn;
         r.skipped = sk;
         r.streak = (int)sr;
+        /* A finished run continues if the new stopping rules allow more epochs. */
+        if (r.done && r.epoch < r.o.max_epochs && r.bad < r.o.patience) r.done = 0;
         const char *mt = rnl_st_meta(sf, "metrics");
         rnl_buf_printf(&r.metrics, "%s", mt ? mt : "");
         if (!r.o.quiet)

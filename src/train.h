@@ -29,6 +29,8 @@ typedef struct {
     int lr_decay_epochs;   /* linear decay of lr over this many epochs (0 = constant) */
     double lr_final;       /* ... down to lr_final * lr */
     int quiet;             /* no progress line */
+    int resume_max_epochs; /* with resume: new epoch budget (0 = the saved one) */
+    int resume_patience;   /* with resume: new patience (0 = the saved one) */
 } rnl_train_opts;
 
 /* Defaults: the paper's protocol (README "Training protocol"). */

@@ -5,7 +5,7 @@
 #   and a short window trains to a different but finite model;
 # - the same seed gives the same model; another seed another;
 # - 2 layers, the PyTorch variants and batch > 1 train and evaluate;
-# - resuming a finished run changes nothing.
+# - resuming a finished run changes nothing; extending it with --max-epochs equals one run.
 BUILD=${BUILD:-build}
 R="$BUILD/rnnlab"
 T=$(mktemp -d)
@@ -43,5 +43,9 @@ done
 before=$(cksum < "$T/a/model.safetensors")
 "$R" train --resume "$T/a" --quiet >/dev/null 2>&1 && ok || bad "resume of a finished run failed"
 [ "$(cksum < "$T/a/model.safetensors")" = "$before" ] && ok || bad "resume of a finished run changed the model"
+# Extending a finished run with --resume --max-epochs equals training that long at once.
+"$R" train --data jsb --hidden 8 --max-epochs 1 --quiet --out "$T/ext" >/dev/null
+"$R" train --resume "$T/ext" --max-epochs 2 --quiet >/dev/null && cmp -s "$T/ext/model.safetensors" "$T/a/model.safetensors" \
+    && ok || bad "1 epoch extended to 2 differs from 2 epochs"
 echo "sh_train: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

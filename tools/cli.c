@@ -93,6 +93,13 @@ int cli_parse(int argc, char **argv, int first, const opt *opts, int n, const ch
     return 0;
 }
 
+int cli_given(int argc, char **argv, int first, const char *name) {
+    size_t n = strlen(name);
+    for (int i = first; i < argc; i++)
+        if (strncmp(argv[i], name, n) == 0 && (argv[i][n] == 0 || argv[i][n] == '=')) return 1;
+    return 0;
+}
+
 int cli_fail(rnl_status st) {
     fprintf(stderr, "rnnlab: %s\n", rnl_last_error());
     return (int)st;

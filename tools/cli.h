@@ -20,6 +20,8 @@ typedef struct {
  * (at most max_pos; NULL/0 for none). OPT_STRING targets must be char[4096]. */
 int cli_parse(int argc, char **argv, int first, const opt *opts, int n, const char *cmd,
               const char *synopsis, const char **positional, int max_pos, int *npos);
+/* 1 if the option (e.g. "--max-epochs") appears in argv[first..], as "--x v" or "--x=v". */
+int cli_given(int argc, char **argv, int first, const char *name);
 /* Print "rnnlab: <last error>" and return st as the exit code. */
 int cli_fail(rnl_status st);
 

@@ -45,7 +45,20 @@ int cmd_train(int argc, char **argv) {
                   "--data NAME --cell tanh|gru|lstm --out DIR [options]  |  --resume DIR", NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
     if (resume[0]) {
+        /* The run's options come from its state; only the stopping rules may change (they
+         * do not affect the parameters of the epochs both runs train). */
+        static const char *const allowed[] = {"--resume", "--quiet", "--max-epochs", "--patience"};
+        for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+            int ok = 0;
+            for (size_t k = 0; k < sizeof allowed / sizeof *allowed; k++) ok |= strcmp(opts[i].name, allowed[k]) == 0;
+            if (!ok && cli_given(argc, argv, 2, opts[i].name))
+                return cli_fail(rnl_fail(RNL_ERR_USAGE,
+                                         "train --resume: %s cannot change (the run's options are saved; only --max-epochs and --patience can)",
+                                         opts[i].name));
+        }
         snprintf(o.out, sizeof o.out, "%s", resume);
+        o.resume_max_epochs = cli_given(argc, argv, 2, "--max-epochs") ? o.max_epochs : 0;
+        o.resume_patience = cli_given(argc, argv, 2, "--patience") ? o.patience : 0;
         rnl_status st = rnl_train(&o, 1);
         return st ? cli_fail(st) : 0;
     }
