@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "dataroot.h"
 #include "gradcheck.h"
+#include "speech.h"
 #include "train.h"
 #include "util.h"
 
@@ -96,15 +97,25 @@ int cmd_eval(int argc, char **argv) {
     if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", d->path, split);
     if (!st) {
         double nll = sum / frames;
+        /* Speech: also bits per sample of the 16-bit signal (docs/SPEECH.md, "Units"). */
+        int speech = strcmp(d->kind, "speech") == 0;
+        double bits = speech ? rnl_speech_bits_per_sample(nll, d->output, d->std) : 0;
         if (json) {
             rnl_buf b = {0};
             rnl_buf_printf(&b, "{\"nll\": ");
             rnl_buf_json_number(&b, nll);
             rnl_buf_printf(&b, ", \"frames\": %.0f, \"split\": \"%s\", \"data\": ", frames, split);
             rnl_buf_json_string(&b, data);
+            if (speech) {
+                rnl_buf_printf(&b, ", \"bits_per_sample\": ");
+                rnl_buf_json_number(&b, bits);
+            }
             rnl_buf_printf(&b, "}\n");
             fputs(b.p, stdout);
             rnl_buf_free(&b);
+        } else if (speech) {
+            printf("%s %s: NLL %.6f nats per step (%d standardised samples) = %.4f bits per sample of the 16-bit signal, over %.0f steps\n",
+                   data, split, nll, d->output, bits, frames);
         } else {
             printf("%s %s: NLL %.6f nats per predicted frame over %.0f frames\n", data, split, nll, frames);
         }
