@@ -78,7 +78,7 @@ debug:
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined"
 asan-test:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined" test
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined" test
 ubsan:
 	$(MAKE) BUILD=build-ubsan OPT="-O1 -g -fsanitize=undefined -fno-sanitize-recover=all" LDFLAGS="-fsanitize=undefined"
 
@@ -93,11 +93,12 @@ fuzz: $(FUZZERS)
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) tools/cli.c include/rnnlab.h $(wildcard src/*.h)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) tools/cli.c $(PKG_LIBS) -lm -lpthread
+FUZZ_ONLY ?= $(FUZZERS)
 fuzz-run: fuzz
-	@for f in $(FUZZERS); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+	@for f in $(FUZZ_ONLY); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
 	  cp -n fuzz/corpus/$$n/* build-fuzz/corpus-$$n/ 2>/dev/null; \
 	  echo "== $$f for $(FUZZ_SECONDS) s"; \
-	  if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=8192 \
+	  if LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=8192 \
 	       -print_final_stats=1 -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus-$$n > build-fuzz/$$n.log 2>&1; \
 	  then grep -E "stat::number_of_executed_units|stat::new_units_added" build-fuzz/$$n.log; \
 	  else echo "FINDING in $$f: see build-fuzz/$$n.log"; tail -n 30 build-fuzz/$$n.log; exit 1; fi; done
