@@ -15,7 +15,7 @@ static const command COMMANDS[] = {
     {"train", cmd_train, "train a model (early stopping, resumable with --resume)"},
     {"eval", cmd_eval, "NLL per predicted frame of a saved model on a split"},
     {"gradcheck", cmd_gradcheck, "finite-difference check of a unit's gradients"},
-    {"data", cmd_data, "data fetch NAME: download a data set into the data root"},
+    {"data", cmd_data, "data fetch NAME (download a data set) or data import-midi DIR (MIDI folder to .mat)"},
     {"baseline", cmd_baseline, "linear-prediction baseline of the speech task: NLL on every split"},
     {"sample", cmd_sample, "generate from a model: audio (speech) or a piano roll (music)"},
     {"bench", cmd_bench, "training and inference throughput (steps/s, GFLOP/s)"},
