@@ -161,23 +161,11 @@ def make_case(name, cell, variant, clamp):
     assert clipped >= STEPS // 2, f"{name}: clipping active in only {clipped} steps"
     assert np.all(np.abs(norms / OPT["clip"] - 1) > 0.01), f"{name}: a norm is near clip"
 
-    t = {"x": x, "y": y, "len": np.array(lens, dtype=np.int64)}
-    t.update(params)
-    t["loss"] = np.array([loss.item()])
-    t["nll_sum"] = np.array([nll_sum.item()])
-    t["logits"] = logits.detach().numpy()
-    t.update({"grad." + n: g.numpy() for n, g in zip(params, grads)})
-    t["traj"], t["traj_gnorm"] = traj, norms
-    t.update({"final." + n: v for n, v in final.items()})
     meta = dict(ref_version="1", cell=cell, variant=variant, layers=1, hidden=d["H"], input=d["I"],
                 output=O, head="mog", mixtures=K, T=T, B=B, steps=STEPS,
                 **{k: str(v) for k, v in OPT.items()}, torch_version=torch.__version__)
-    path = os.path.join(OUT, name + ".safetensors")
-    rt.st_write(path, t, meta)
-    back, m2 = rt.st_read(path)
-    assert m2 == {k: str(v) for k, v in meta.items()}
-    assert all(np.array_equal(back[k], v) for k, v in t.items())
-    assert os.path.getsize(path) < 50_000, path
+    rt.write_reference(os.path.join(OUT, name + ".safetensors"), x, y, lens, params, loss, nll_sum,
+                       logits, grads, traj, norms, final, meta)
 
 
 def main():

@@ -69,6 +69,24 @@ def st_write(path, tensors, meta):
 GATES = {"tanh": [""], "gru": ["_z", "_r", "_h"], "lstm": ["_i", "_f", "_c", "_o"]}
 
 
+def write_reference(path, x, y, lens, params, loss, nll_sum, logits, grads, traj, norms, final, meta):
+    """Write one reference case (the layout tests/test_reference.c reads) and read it back."""
+    t = {"x": x, "y": y, "len": np.array(lens, dtype=np.int64)}
+    t.update(params)
+    t["loss"] = np.array([loss.item()])
+    t["nll_sum"] = np.array([nll_sum.item()])
+    t["logits"] = logits.detach().numpy()
+    t.update({"grad." + n: g.numpy() for n, g in zip(params, grads)})
+    t["traj"], t["traj_gnorm"] = traj, norms
+    t.update({"final." + n: v for n, v in final.items()})
+    meta = {k: str(v) for k, v in meta.items()}
+    st_write(path, t, meta)
+    back, m2 = st_read(path)                     # the reader reads what the writer wrote
+    assert m2 == meta
+    assert all(np.array_equal(back[k], v) for k, v in t.items())
+    assert len(open(path, "rb").read()) < 50_000, path
+
+
 def param_shapes(cell, variant, layers, I, H, O):
     """[(name, shape)] in rnnlab's order (include/rnnlab.h)."""
     out = []
