@@ -94,21 +94,36 @@ check '[ $rc -eq 5 ] && grep -q "all 3 trials diverged" "$tmp/err"' "all-diverge
 
 # --- kill -9 of a running search, then resume ------------------------------------------------
 KARGS="--data jsb --cell tanh --hidden 12 --max-epochs 6 --trials 4 --seed 3 --jobs 2 --quiet"
+t0=$(date +%s.%N)
 "$RNNLAB" search $KARGS --out "$tmp/kref" 2>"$tmp/err" || bad "reference search failed: $(cat "$tmp/err")"
-kills=0
-for delay in 0.4 0.5 0.6 0.8; do
-    "$RNNLAB" search $KARGS --out "$tmp/kill" 2>/dev/null & pid=$!
-    sleep $delay
-    if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
-    wait $pid 2>/dev/null
-    sleep 0.2   # the trials die with their parent (PR_SET_PDEATHSIG)
-    check '! grep -las "$tmp/kill/trial" /proc/[0-9]*/cmdline >/dev/null' "training processes outlived the killed search"
+span=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+# Runs from scratch, each killed at pseudo-random moments within 0.6 of an uninterrupted
+# search's time and resumed until it completes (at most 6 kills a run), then compared with
+# the uninterrupted search; until 12 kills have landed.
+kills=0; attempt=0; run=0
+while [ $kills -lt 12 ] && [ $run -lt 10 ]; do
+    run=$((run + 1)); rm -rf "$tmp/kill"; k=0
+    while :; do
+        attempt=$((attempt + 1))
+        delay=$(awk -v s=$attempt -v span="$span" 'BEGIN { srand(s * 7919); printf "%.3f", 0.05 + rand() * 0.6 * span }')
+        "$RNNLAB" search $KARGS --out "$tmp/kill" 2>/dev/null & pid=$!
+        sleep "$delay"
+        if [ $k -lt 6 ] && kill -9 $pid 2>/dev/null; then
+            kills=$((kills + 1)); k=$((k + 1))
+            wait $pid 2>/dev/null
+            sleep 0.2   # the trials die with their parent (PR_SET_PDEATHSIG)
+            check '! grep -las "$tmp/kill/trial" /proc/[0-9]*/cmdline >/dev/null' "training processes outlived the killed search"
+        else
+            wait $pid; rc=$?
+            check '[ $rc -eq 0 ]' "resumed search exited $rc"
+            break
+        fi
+    done
+    check '[ "$(trials "$tmp/kill/search.json")" = "$(trials "$tmp/kref/search.json")" ]' "killed and resumed search (run $run) differs from the uninterrupted one"
+    check 'grep -q "\"complete\": true" "$tmp/kill/search.json"' "resumed search (run $run) not complete"
 done
-"$RNNLAB" search $KARGS --out "$tmp/kill" 2>"$tmp/err"; rc=$?
-check '[ $rc -eq 0 ]' "resumed search exited $rc: $(cat "$tmp/err")"
-check '[ $kills -ge 1 ]' "the search was never killed while running"
-check '[ "$(trials "$tmp/kill/search.json")" = "$(trials "$tmp/kref/search.json")" ]' "killed and resumed search differs from the uninterrupted one"
-check 'grep -q "\"complete\": true" "$tmp/kill/search.json"' "resumed search not complete"
+echo "search kill/resume: $kills kills over $run runs"
+check '[ $kills -ge 12 ]' "the search was killed only $kills times while running"
 
 # --- MPI: mpirun -np 2 gives the trials of --jobs 2 ------------------------------------------
 if ! command -v mpirun >/dev/null 2>&1; then
