@@ -71,14 +71,14 @@ $(BUILD)/tests/dtest_%: tests/dtest_%.c tests/check.h $(BUILD)/librnnlab_d.a
 test-bins: all $(TESTS) $(DTESTS)
 
 test: test-bins
-	BUILD=$(BUILD) sh tests/run.sh
+	BUILD=$(BUILD) RNL_LDFLAGS="$(LDFLAGS)" sh tests/run.sh
 
 debug:
 	$(MAKE) BUILD=build-debug OPT="-O0 -g -DRNL_TRAP_FE"
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined"
 asan-test:
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined" test
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined" test
 ubsan:
 	$(MAKE) BUILD=build-ubsan OPT="-O1 -g -fsanitize=undefined -fno-sanitize-recover=all" LDFLAGS="-fsanitize=undefined"
 

@@ -13,11 +13,12 @@ for f in include/rnnlab.h lib/librnnlab.a lib/librnnlab.so lib/pkgconfig/rnnlab.
     [ -e "$tmp/prefix/$f" ] && ok || bad "missing $f"
 done
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
-cc -std=c11 $(pkg-config --cflags rnnlab) examples/run_model.c -o "$tmp/ex_shared" \
+# RNL_LDFLAGS: the build's link flags (the sanitizer runtime when the suite runs under ASan).
+cc -std=c11 ${RNL_LDFLAGS:-} $(pkg-config --cflags rnnlab) examples/run_model.c -o "$tmp/ex_shared" \
     $(pkg-config --libs rnnlab) -Wl,-rpath,"$tmp/prefix/lib" -lm 2>"$tmp/err" && ok || bad "shared build: $(cat "$tmp/err")"
 # librnnlab.a with its dependencies linked shared (as the tool is): a fully static link
 # would also need static builds of libsndfile's codecs, which Debian does not install.
-cc -std=c11 $(pkg-config --cflags rnnlab) examples/run_model.c -o "$tmp/ex_static" \
+cc -std=c11 ${RNL_LDFLAGS:-} $(pkg-config --cflags rnnlab) examples/run_model.c -o "$tmp/ex_static" \
     "$tmp/prefix/lib/librnnlab.a" $(pkg-config --libs openblas matio sndfile) -lm -lpthread 2>"$tmp/err" && ok || bad "static build: $(cat "$tmp/err")"
 "$tmp/prefix/bin/rnnlab" train --data jsb --hidden 8 --max-epochs 1 --out "$tmp/run" --quiet >/dev/null 2>&1 && ok || bad "installed rnnlab cannot train"
 a=$("$tmp/ex_shared" "$tmp/run/model.safetensors" 6 2>&1); ra=$?
