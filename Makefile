@@ -3,6 +3,7 @@
 # their own directories; `make install PREFIX=...` installs.
 
 PREFIX  ?= /usr/local
+MAKEFLAGS += --no-print-directory
 BUILD   ?= build
 CC      ?= cc
 PKGS    := openblas matio sndfile
