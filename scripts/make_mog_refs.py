@@ -85,38 +85,11 @@ def check_case(name, P, cell, variant, x, y, lens, loss, grads, fd_tol):
     assert l3.item() == loss.item(), f"{name}: loss with other padding"
     for n, a, b in zip(names, grads, g3):
         assert torch.equal(a, b), f"{name}: grad.{n} with other padding"
-    g = torch.Generator().manual_seed(0)
-    worst = 0.0
-    with torch.no_grad():
-        for n, gr in zip(names, grads):
-            d = torch.randn(P[n].shape, generator=g)
-            eps = 1e-6
-            P[n] += eps * d
-            lp = loss_of(P, cell, variant, x, y, lens)[0]
-            P[n] -= 2 * eps * d
-            lm = loss_of(P, cell, variant, x, y, lens)[0]
-            P[n] += eps * d
-            fd, an = ((lp - lm) / (2 * eps)).item(), (gr * d).sum().item()
-            rel = abs(fd - an) / max(abs(an), 1e-3)
-            assert rel < fd_tol, f"{name} grad.{n}: finite difference {fd:.10g} vs {an:.10g}"
-            worst = max(worst, rel)
-    return worst
+    return rt.directional_fd(name, P, grads, lambda Q: loss_of(Q, cell, variant, x, y, lens)[0], 1e-6, fd_tol)
 
 
 def trajectory(P0, cell, variant, x, y, lens):
-    P = {n: t.detach().clone().requires_grad_(True) for n, t in P0.items()}
-    params = list(P.values())
-    opt = torch.optim.RMSprop(params, lr=OPT["lr"], alpha=OPT["decay"], eps=OPT["eps"],
-                              momentum=OPT["momentum"], centered=False)
-    losses, norms = [], []
-    for _ in range(STEPS):
-        opt.zero_grad()
-        loss = loss_of(P, cell, variant, x, y, lens)[0]
-        loss.backward()
-        norms.append(torch.nn.utils.clip_grad_norm_(params, OPT["clip"]).item())
-        losses.append(loss.item())
-        opt.step()
-    return np.array(losses), np.array(norms), {n: t.detach().numpy() for n, t in P.items()}
+    return rt.rmsprop_trajectory(P0, lambda P: loss_of(P, cell, variant, x, y, lens)[0], OPT, STEPS)
 
 
 def make_case(name, cell, variant, clamp):

@@ -129,39 +129,12 @@ def check_case(name, P, cfg, x, y, lens, loss, grads):
     for n, a, b in zip(names, grads, g3):
         close(a, b, 0, f"{name} grad.{n} with other padding")
     # 3. central finite differences in float64, one random direction per tensor
-    g = torch.Generator().manual_seed(0)
-    worst = 0.0
-    with torch.no_grad():
-        for n, gr in zip(names, grads):
-            d = torch.randn(P[n].shape, generator=g)
-            eps = 1e-5
-            P[n] += eps * d
-            lp = loss_of(P, cfg, x, y, lens)[0]
-            P[n] -= 2 * eps * d
-            lm = loss_of(P, cfg, x, y, lens)[0]
-            P[n] += eps * d
-            fd, an = ((lp - lm) / (2 * eps)).item(), (gr * d).sum().item()
-            rel = abs(fd - an) / max(abs(an), 1e-3)
-            assert rel < 1e-6, f"{name} grad.{n}: finite difference {fd:.10g} vs {an:.10g}"
-            worst = max(worst, rel)
-    return worst
+    return rt.directional_fd(name, P, grads, lambda Q: loss_of(Q, cfg, x, y, lens)[0], 1e-5, 1e-6)
 
 
 # ------------------------------------------------------------------------------------------
 def trajectory(P0, cfg, x, y, lens):
-    P = {n: t.detach().clone().requires_grad_(True) for n, t in P0.items()}
-    params = list(P.values())
-    opt = torch.optim.RMSprop(params, lr=OPT["lr"], alpha=OPT["decay"], eps=OPT["eps"],
-                              momentum=OPT["momentum"], centered=False)
-    losses, norms = [], []
-    for _ in range(STEPS):
-        opt.zero_grad()
-        loss = loss_of(P, cfg, x, y, lens)[0]
-        loss.backward()
-        norms.append(torch.nn.utils.clip_grad_norm_(params, OPT["clip"]).item())
-        losses.append(loss.item())
-        opt.step()
-    return np.array(losses), np.array(norms), {n: t.detach().numpy() for n, t in P.items()}
+    return rt.rmsprop_trajectory(P0, lambda P: loss_of(P, cfg, x, y, lens)[0], OPT, STEPS)
 
 
 def make_case(name, cell, variant, layers, d):

@@ -69,6 +69,45 @@ def st_write(path, tensors, meta):
 GATES = {"tanh": [""], "gru": ["_z", "_r", "_h"], "lstm": ["_i", "_f", "_c", "_o"]}
 
 
+def directional_fd(name, P, grads, loss, eps, tol):
+    """Central finite differences in float64, one random direction per tensor: the analytic
+    directional derivative must agree to `tol` relative (floored at 1e-3). loss(P) -> scalar.
+    Returns the worst relative error."""
+    g = torch.Generator().manual_seed(0)
+    worst = 0.0
+    with torch.no_grad():
+        for n, gr in zip(list(P), grads):
+            d = torch.randn(P[n].shape, generator=g)
+            P[n] += eps * d
+            lp = loss(P)
+            P[n] -= 2 * eps * d
+            lm = loss(P)
+            P[n] += eps * d
+            fd, an = ((lp - lm) / (2 * eps)).item(), (gr * d).sum().item()
+            rel = abs(fd - an) / max(abs(an), 1e-3)
+            assert rel < tol, f"{name} grad.{n}: finite difference {fd:.10g} vs {an:.10g}"
+            worst = max(worst, rel)
+    return worst
+
+
+def rmsprop_trajectory(P0, loss, opt_cfg, steps):
+    """`steps` updates of torch.optim.RMSprop with clip_grad_norm_ from P0, as the C test
+    replays them: losses before each step, norms before clipping, final parameters."""
+    P = {n: t.detach().clone().requires_grad_(True) for n, t in P0.items()}
+    params = list(P.values())
+    opt = torch.optim.RMSprop(params, lr=opt_cfg["lr"], alpha=opt_cfg["decay"], eps=opt_cfg["eps"],
+                              momentum=opt_cfg["momentum"], centered=False)
+    losses, norms = [], []
+    for _ in range(steps):
+        opt.zero_grad()
+        value = loss(P)
+        value.backward()
+        norms.append(torch.nn.utils.clip_grad_norm_(params, opt_cfg["clip"]).item())
+        losses.append(value.item())
+        opt.step()
+    return np.array(losses), np.array(norms), {n: t.detach().numpy() for n, t in P.items()}
+
+
 def write_reference(path, x, y, lens, params, loss, nll_sum, logits, grads, traj, norms, final, meta):
     """Write one reference case (the layout tests/test_reference.c reads) and read it back."""
     t = {"x": x, "y": y, "len": np.array(lens, dtype=np.int64)}
