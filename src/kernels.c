@@ -33,6 +33,9 @@ void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const r
  * is written once. The float build uses fused multiply-adds here (one rounding each; the
  * tests compare this kernel with rnl_gemm_ref); the double build keeps plain arithmetic. */
 #define RNL_NB 64
+#ifndef RNL_DENSE_SMALL_M
+#define RNL_DENSE_SMALL_M 8 /* largest M sent to the dense small kernel: at 16 OpenBLAS's small-matrix path is faster (bench, --cpu-time) */
+#endif
 #ifdef RNL_DOUBLE
 #define RNL_MADD(a, b, c) ((a) * (b) + (c))
 #else
@@ -69,6 +72,100 @@ static void gemm_nn_rows(int M, int N, int K, rnl_real alpha, const rnl_real *A,
     }
 }
 
+/* ------------------------------------------------ dense small-M kernel (AVX-512) ------- */
+/* The per-step recurrent products: C[M,N] (+)= A[M,K]·B[K,N] with M = the batch (1..16),
+ * K = H and N = G·H, B the pre-transposed recurrent matrix (rows of it contiguous).
+ * C is cut into tiles of R <= 4 rows by V vectors of 16 columns, each tile held in R·V
+ * registers across the whole k loop: per k, V loads of B's row, R broadcasts of A, R·V
+ * fused multiply-adds. Few accumulators would leave the FMA unit waiting on its own
+ * latency (4 cycles), so one-row tiles are up to 8 vectors wide and tiles of at most 4
+ * accumulators run two interleaved chains (even and odd k) that are added at the end.
+ * The last vector of a row is masked: no partial-vector loop, no access past N.
+ * Float with AVX-512 only; elsewhere (double, the valgrind build) the portable
+ * gemm_nn_rows serves. Tested against rnl_gemm_ref in tests/test_kernels.c. */
+#if defined(__AVX512F__) && !defined(RNL_DOUBLE)
+#include <immintrin.h>
+#define RNL_DENSE_SMALL 1
+
+static inline __attribute__((always_inline)) void
+tile_nn(const int R, const int V, const int S, int K, float alpha, const float *A, int lda,
+        const float *B, int ldb, float beta, float *C, int ldc, int ncols) {
+    __m512 acc[2][4][8];
+    __mmask16 mask[8];
+    for (int v = 0; v < V; v++) {
+        int left = ncols - 16 * v;
+        mask[v] = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (left > 0 ? left : 0)) - 1u);
+    }
+    for (int s = 0; s < S; s++)
+        for (int r = 0; r < R; r++)
+            for (int v = 0; v < V; v++) acc[s][r][v] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + S <= K; k += S) {
+        for (int s = 0; s < S; s++) {
+            const float *b = B + (size_t)(k + s) * ldb;
+            __m512 bv[8];
+            for (int v = 0; v < V; v++) bv[v] = _mm512_maskz_loadu_ps(mask[v], b + 16 * v);
+            for (int r = 0; r < R; r++) {
+                __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k + s]);
+                for (int v = 0; v < V; v++) acc[s][r][v] = _mm512_fmadd_ps(a, bv[v], acc[s][r][v]);
+            }
+        }
+    }
+    for (; k < K; k++) { /* K odd with two chains: the last k goes to the first */
+        const float *b = B + (size_t)k * ldb;
+        for (int r = 0; r < R; r++) {
+            __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k]);
+            for (int v = 0; v < V; v++)
+                acc[0][r][v] = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(mask[v], b + 16 * v),
+                                               acc[0][r][v]);
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < V; v++) {
+            __m512 x = S == 2 ? _mm512_add_ps(acc[0][r][v], acc[1][r][v]) : acc[0][r][v];
+            float *c = C + (size_t)r * ldc + 16 * v;
+            x = _mm512_mul_ps(va, x);
+            if (beta != 0) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], c), x);
+            _mm512_mask_storeu_ps(c, mask[v], x);
+        }
+}
+
+typedef void (*tile_fn)(int K, float alpha, const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc, int ncols);
+#define RNL_TILE(R, V, S)                                                                    \
+    static void tile_##R##_##V(int K, float alpha, const float *A, int lda, const float *B, \
+                               int ldb, float beta, float *C, int ldc, int ncols) {          \
+        tile_nn(R, V, S, K, alpha, A, lda, B, ldb, beta, C, ldc, ncols);                     \
+    }
+RNL_TILE(1, 1, 2) RNL_TILE(1, 2, 2) RNL_TILE(1, 3, 2) RNL_TILE(1, 4, 2)
+RNL_TILE(1, 5, 1) RNL_TILE(1, 6, 1) RNL_TILE(1, 7, 1) RNL_TILE(1, 8, 1)
+RNL_TILE(2, 1, 2) RNL_TILE(2, 2, 2) RNL_TILE(2, 3, 1) RNL_TILE(2, 4, 1)
+RNL_TILE(3, 1, 1) RNL_TILE(3, 2, 1) RNL_TILE(3, 3, 1) RNL_TILE(3, 4, 1)
+RNL_TILE(4, 1, 1) RNL_TILE(4, 2, 1) RNL_TILE(4, 3, 1) RNL_TILE(4, 4, 1)
+#undef RNL_TILE
+/* [rows - 1][vectors - 1]; one-row tiles go to 8 vectors, taller ones to 4 */
+static const tile_fn tiles[4][8] = {
+    {tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6, tile_1_7, tile_1_8},
+    {tile_2_1, tile_2_2, tile_2_3, tile_2_4},
+    {tile_3_1, tile_3_2, tile_3_3, tile_3_4},
+    {tile_4_1, tile_4_2, tile_4_3, tile_4_4},
+};
+
+static void gemm_nn_dense(int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+    const int nv = (N + 15) / 16;
+    for (int i = 0; i < M; i += 4) {
+        const int R = M - i < 4 ? M - i : 4, vmax = R == 1 ? 8 : 4;
+        for (int v0 = 0; v0 < nv; v0 += vmax) {
+            const int V = nv - v0 < vmax ? nv - v0 : vmax;
+            tiles[R - 1][V - 1](K, alpha, A + (size_t)i * lda, lda, B + 16 * v0, ldb, beta,
+                                C + (size_t)i * ldc + 16 * v0, ldc, N - 16 * v0);
+        }
+    }
+}
+#endif
+
 void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                        const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     gemm_nn_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -82,10 +179,17 @@ void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst) {
 void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
               int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     if (M <= 0 || N <= 0) return;
+#ifdef RNL_DENSE_SMALL
+    if (M <= RNL_DENSE_SMALL_M && ta == 'N' && tb == 'N' && K > 0) {
+        gemm_nn_dense(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#else
     if (M <= 8 && ta == 'N' && tb == 'N' && K > 0) {
         gemm_nn_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
+#endif
     if (K <= 0) {
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++)
