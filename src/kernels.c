@@ -166,9 +166,34 @@ static void gemm_nn_dense(int M, int N, int K, float alpha, const float *A, int 
 }
 #endif
 
+/* Row by row: the non-zeros of A's row are listed first (one pass over K), then C's row
+ * is set from beta·C and the listed rows of B, whole rows at a time (contiguous, the
+ * compiler vectorises them; no column blocking and no partial-vector loop). */
 void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                        const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
-    gemm_nn_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    enum { LIST = 128 };
+    int idx[LIST];
+    for (int i = 0; i < M; i++) {
+        const rnl_real *a = A + (size_t)i * lda;
+        rnl_real *restrict c = C + (size_t)i * ldc;
+        if (beta == 0)
+            for (int j = 0; j < N; j++) c[j] = 0;
+        else if (beta != 1)
+            for (int j = 0; j < N; j++) c[j] *= beta;
+        for (int k0 = 0; k0 < K; k0 += LIST) {
+            const int kn = K - k0 < LIST ? K - k0 : LIST;
+            int nz = 0;
+            for (int k = 0; k < kn; k++) {
+                idx[nz] = k0 + k;
+                nz += a[k0 + k] != 0;
+            }
+            for (int q = 0; q < nz; q++) {
+                const rnl_real s = alpha * a[idx[q]];
+                const rnl_real *restrict b = B + (size_t)idx[q] * ldb;
+                for (int j = 0; j < N; j++) c[j] = RNL_MADD(s, b[j], c[j]);
+            }
+        }
+    }
 }
 
 void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst) {

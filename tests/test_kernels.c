@@ -89,14 +89,15 @@ static void test_gemm_paths(void) {
     }
 }
 
-/* The dense small-batch path (every tile shape, masked last vectors, both k chains, K odd),
- * on submatrices (leading dimensions wider than the operands, guard values after each row
+/* The dense small-batch path (every tile shape, masked last vectors, both k chains, K odd)
+ * and the sparse-A kernel (same contract, here on dense and on mostly-zero A, K beyond its
+ * 128-entry list), on submatrices (leading dimensions wider than the operands, guard values after each row
  * that must stay untouched), against the double-accumulating reference. */
 static void test_gemm_dense_small(void) {
     rnl_rng r;
     rnl_rng_seed(&r, 11);
     static const int Ns[] = {1, 15, 16, 17, 46, 92, 127, 128, 129, 138, 300};
-    static const int Ks[] = {1, 2, 7, 36, 46};
+    static const int Ks[] = {1, 2, 7, 36, 46, 200};
     static const rnl_real betas[] = {0, 1, 0.5f};
     int cases = 0;
     double worst = 0;
@@ -107,26 +108,33 @@ static void test_gemm_dense_small(void) {
                 const rnl_real beta = betas[(M + n + kk) % 3], alpha = (M & 1) ? 1 : 0.7f;
                 rnl_real *A = malloc(sizeof(rnl_real) * M * lda), *B = malloc(sizeof(rnl_real) * K * ldb);
                 rnl_real *C1 = malloc(sizeof(rnl_real) * M * ldc), *C2 = malloc(sizeof(rnl_real) * M * ldc);
-                for (int k = 0; k < M * lda; k++) A[k] = (rnl_real)rnl_rng_normal(&r);
+                rnl_real *C3 = malloc(sizeof(rnl_real) * M * ldc);
+                const int sparse = (M + N + K) % 2;
+                for (int k = 0; k < M * lda; k++)
+                    A[k] = sparse && rnl_rng_uniform(&r) < 0.9 ? 0 : (rnl_real)rnl_rng_normal(&r);
                 for (int k = 0; k < K * ldb; k++) B[k] = (rnl_real)rnl_rng_normal(&r);
-                for (int k = 0; k < M * ldc; k++) C1[k] = C2[k] = (rnl_real)rnl_rng_normal(&r);
+                for (int k = 0; k < M * ldc; k++) C1[k] = C2[k] = C3[k] = (rnl_real)rnl_rng_normal(&r);
                 rnl_gemm('N', 'N', M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc);
+                rnl_gemm_sparse_a(M, N, K, alpha, A, lda, B, ldb, beta, C3, ldc);
                 rnl_gemm_ref('N', 'N', M, N, K, alpha, A, lda, B, ldb, beta, C2, ldc);
                 int guards = 1;
                 for (int i = 0; i < M; i++)
                     for (int j = 0; j < ldc; j++) {
                         size_t at = (size_t)i * ldc + j;
-                        if (j >= N) { guards &= C1[at] == C2[at]; continue; }
-                        worst = fmax(worst, fabs(C1[at] - C2[at]) / (sqrt((double)K) + fabs(C2[at])));
+                        if (j >= N) { guards &= C1[at] == C2[at] && C3[at] == C2[at]; continue; }
+                        double scale = K + fabs(C2[at]); /* rounding grows at most ~K·eps */
+                        worst = fmax(worst, fabs(C1[at] - C2[at]) / scale);
+                        worst = fmax(worst, fabs(C3[at] - C2[at]) / scale);
                     }
                 CHECK(guards, "gemm %dx%dx%d wrote past N", M, N, K);
+                free(C3);
                 cases++;
                 free(A);
                 free(B);
                 free(C1);
                 free(C2);
             }
-    printf("kernels: dense small-M gemm, %d shapes, worst scaled error %.2e\n", cases, worst);
+    printf("kernels: dense small-M and sparse-A gemm, %d shapes, worst scaled error %.2e\n", cases, worst);
     CHECK(worst < 1e-6, "dense gemm scaled error %g", worst);
 }
 
