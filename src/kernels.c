@@ -196,9 +196,16 @@ void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, i
     }
 }
 
+/* In 16 x 16 tiles, so both the rows read and the rows written stay in cache lines already
+ * loaded (the plain double loop writes one element per line per step). */
 void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst) {
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
+    enum { TB = 16 };
+    for (int i0 = 0; i0 < rows; i0 += TB)
+        for (int j0 = 0; j0 < cols; j0 += TB) {
+            const int i1 = i0 + TB < rows ? i0 + TB : rows, j1 = j0 + TB < cols ? j0 + TB : cols;
+            for (int j = j0; j < j1; j++)
+                for (int i = i0; i < i1; i++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
+        }
 }
 
 void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,

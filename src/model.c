@@ -424,14 +424,16 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     for (int t = 0; t < T; t++) {
         rnl_real *dst = ws->x0 + (size_t)t * B * I;
         const rnl_real *src = bt->x + (size_t)t * B * I;
-        size_t nv = (size_t)nact[t] * I;
-        for (size_t k = 0; k < nv; k++) {
+        size_t nv = (size_t)nact[t] * I, bad = 0;
+        for (size_t k = 0; k < nv; k++) { /* branch-free, vectorised; the error is rare */
+            dst[k] = src[k];
+            nnz += src[k] != 0;
+            bad += !isfinite(src[k]);
+        }
+        for (size_t k = 0; bad && k < nv; k++)
             if (!isfinite(src[k]))
                 return rnl_fail(RNL_ERR_DATA, "input is not finite at step %d of sequence %zu of the batch",
                                 t, k / I);
-            dst[k] = src[k];
-            nnz += src[k] != 0;
-        }
         memset(dst + nv, 0, sizeof(rnl_real) * ((size_t)B * I - nv));
     }
     const size_t TB = (size_t)T * B;
