@@ -90,14 +90,14 @@ static void test_gemm_paths(void) {
 }
 
 /* The dense small-batch path (every tile shape, masked last vectors, both k chains, K odd)
- * and the sparse-A kernel (same contract, here on dense and on mostly-zero A, K beyond its
+ * (k blocks of 256, batch up to 16) and the sparse-A kernel (same contract, here on dense and on mostly-zero A, K beyond its
  * 128-entry list), on submatrices (leading dimensions wider than the operands, guard values after each row
  * that must stay untouched), against the double-accumulating reference. */
 static void test_gemm_dense_small(void) {
     rnl_rng r;
     rnl_rng_seed(&r, 11);
     static const int Ns[] = {1, 15, 16, 17, 46, 92, 127, 128, 129, 138, 300};
-    static const int Ks[] = {1, 2, 7, 36, 46, 200};
+    static const int Ks[] = {1, 2, 7, 36, 46, 200, 600}; /* 600: three k blocks */
     static const rnl_real betas[] = {0, 1, 0.5f};
     int cases = 0;
     double worst = 0;
