@@ -204,10 +204,23 @@ void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, i
         for (int k0 = 0; k0 < K; k0 += LIST) {
             const int kn = K - k0 < LIST ? K - k0 : LIST;
             int nz = 0;
+#ifdef RNL_DENSE_SMALL /* 16 at a time: a compare mask, then its set bits */
+            int k = 0;
+            for (; k + 16 <= kn; k += 16) {
+                unsigned bits = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + k0 + k), _mm512_setzero_ps(),
+                                                   _CMP_NEQ_UQ); /* NaN counts as non-zero */
+                for (; bits; bits &= bits - 1) idx[nz++] = k0 + k + __builtin_ctz(bits);
+            }
+            for (; k < kn; k++) {
+                idx[nz] = k0 + k;
+                nz += a[k0 + k] != 0;
+            }
+#else
             for (int k = 0; k < kn; k++) {
                 idx[nz] = k0 + k;
                 nz += a[k0 + k] != 0;
             }
+#endif
             for (int q = 0; q < nz; q++) {
                 const rnl_real s = alpha * a[idx[q]];
                 const rnl_real *restrict b = B + (size_t)idx[q] * ldb;

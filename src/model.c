@@ -446,14 +446,13 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
         const int GH = G * H;
         rnl_transpose(p.U, GH, H, ws->UT[l]);
-        if (l == 0 && ws->x_sparse) {
+        for (size_t r = 0; r < TB; r++) memcpy(a->A + r * GH, p.b, sizeof(rnl_real) * GH);
+        if (l == 0 && ws->x_sparse) { /* A = b + x W^T */
             rnl_transpose(p.W, GH, p.I, ws->WT0);
-            rnl_gemm_sparse_a((int)TB, GH, p.I, 1, in, p.I, ws->WT0, GH, 0, a->A, GH);
+            rnl_gemm_sparse_a((int)TB, GH, p.I, 1, in, p.I, ws->WT0, GH, 1, a->A, GH);
         } else {
-            rnl_gemm('N', 'T', (int)TB, GH, p.I, 1, in, p.I, p.W, p.I, 0, a->A, GH);
+            rnl_gemm('N', 'T', (int)TB, GH, p.I, 1, in, p.I, p.W, p.I, 1, a->A, GH);
         }
-        for (size_t r = 0; r < TB; r++)
-            for (int j = 0; j < GH; j++) a->A[r * GH + j] += p.b[j];
         if (state) {
             memcpy(a->Hs, state->h + (size_t)l * B * H, sizeof(rnl_real) * B * H);
             if (a->Cs) memcpy(a->Cs, state->c + (size_t)l * B * H, sizeof(rnl_real) * B * H);
