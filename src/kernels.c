@@ -1,5 +1,8 @@
 /* kernels.c — GEMM through CBLAS (OpenBLAS) and its plain twin. */
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <string.h>
 #include "kernels.h"
 
@@ -163,17 +166,18 @@ static const tile_fn tiles[4][8] = {
     {tile_4_1, tile_4_2, tile_4_3, tile_4_4},
 };
 
-static void gemm_nn_dense(int M, int N, int K, float alpha, const float *A, int lda,
-                          const float *B, int ldb, float beta, float *C, int ldc) {
-    /* Blocks of KC rows of B; within one, a panel of columns is finished for every row
-     * block before the next, so B is read from memory once and the panel (KC x 64 floats,
-     * 64 KB) is re-read from cache by the other row blocks. Later k blocks add to C. */
+/* Column panels [p0, p1) of vmax1 vectors each, in blocks of KC rows of B: within a block,
+ * a panel is finished for every row block before the next, so B is read from memory once
+ * and the panel (KC x 64 floats, 64 KB) is re-read from cache by the other row blocks.
+ * Later k blocks add to C. */
+static void dense_panels(int p0, int p1, int M, int N, int K, float alpha, const float *A,
+                         int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     enum { KC = 256 };
     const int nv = (N + 15) / 16, vmax1 = M == 1 ? 8 : 4;
     for (int k0 = 0; k0 < K; k0 += KC) {
         const int kc = K - k0 < KC ? K - k0 : KC;
         const float bk = k0 == 0 ? beta : 1.0f;
-        for (int v0 = 0; v0 < nv; v0 += vmax1)
+        for (int v0 = p0 * vmax1; v0 < nv && v0 < p1 * vmax1; v0 += vmax1)
             for (int i = 0; i < M; i += 4) {
                 const int R = M - i < 4 ? M - i : 4, vmax = R == 1 ? vmax1 : 4;
                 for (int v = v0; v < v0 + vmax1 && v < nv; v += vmax) {
@@ -184,6 +188,27 @@ static void gemm_nn_dense(int M, int N, int K, float alpha, const float *A, int 
                 }
             }
     }
+}
+
+/* With rnl_set_threads(n > 1) and at least 2^20 multiply-adds, the panels are split into n
+ * contiguous ranges, one per OpenMP thread. Every element of C is computed by the same
+ * arithmetic in the same order whatever the split: results do not depend on n. */
+static void gemm_nn_dense(int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+    const int nv = (N + 15) / 16, vmax1 = M == 1 ? 8 : 4, np = (nv + vmax1 - 1) / vmax1;
+#ifdef _OPENMP
+    const int nt = rnl_threads < np ? rnl_threads : np;
+    if (nt > 1 && (double)M * N * K >= (double)(1 << 20)) {
+#pragma omp parallel num_threads(nt)
+        {
+            const int t = omp_get_thread_num();
+            dense_panels(np * t / nt, np * (t + 1) / nt, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                         ldc);
+        }
+        return;
+    }
+#endif
+    dense_panels(0, np, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 #endif
 
@@ -246,11 +271,9 @@ void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_r
               int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     if (M <= 0 || N <= 0) return;
 #ifdef RNL_DENSE_SMALL
-    /* Up to batch 16 the per-step products go to the register-tiled kernel (one thread):
-     * 1.0-1.7x OpenBLAS on one thread (measured with a standalone timing of both);
-     * with more threads, large products (B over 1 MB) stay with multithreaded OpenBLAS. */
-    if (M <= RNL_DENSE_SMALL_M && ta == 'N' && tb == 'N' && K > 0 &&
-        (rnl_threads == 1 || (size_t)K * (size_t)N < ((size_t)1 << 18))) {
+    /* Up to batch 16 the per-step products go to the register-tiled kernel: 1.0-1.7x
+     * OpenBLAS on one thread (standalone timing of both), which repacks B on every call. */
+    if (M <= RNL_DENSE_SMALL_M && ta == 'N' && tb == 'N' && K > 0) {
         gemm_nn_dense(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }

@@ -134,6 +134,28 @@ static void test_gemm_dense_small(void) {
                 free(C1);
                 free(C2);
             }
+    /* Split over threads (OpenMP builds): the same bits as one thread, for any count. */
+    for (int M = 1; M <= 16; M += 15) {
+        const int N = 1000, K = 600;
+        rnl_real *A = malloc(sizeof(rnl_real) * M * K), *B = malloc(sizeof(rnl_real) * K * N);
+        rnl_real *C1 = malloc(sizeof(rnl_real) * M * N), *C2 = malloc(sizeof(rnl_real) * M * N);
+        for (int k = 0; k < M * K; k++) A[k] = (rnl_real)rnl_rng_normal(&r);
+        for (int k = 0; k < K * N; k++) B[k] = (rnl_real)rnl_rng_normal(&r);
+        rnl_set_threads(1);
+        rnl_gemm('N', 'N', M, N, K, 1, A, K, B, N, 0, C1, N);
+        for (int nt = 2; nt <= 3; nt++) {
+            rnl_set_threads(nt);
+            rnl_gemm('N', 'N', M, N, K, 1, A, K, B, N, 0, C2, N);
+            CHECK(memcmp(C1, C2, sizeof(rnl_real) * M * N) == 0, "gemm %dx%dx%d on %d threads differs", M, N, K, nt);
+        }
+        rnl_set_threads(1);
+        rnl_gemm_ref('N', 'N', M, N, K, 1, A, K, B, N, 0, C2, N);
+        for (int k = 0; k < M * N; k++) worst = fmax(worst, fabs(C1[k] - C2[k]) / (K + fabs(C2[k])));
+        free(A);
+        free(B);
+        free(C1);
+        free(C2);
+    }
     printf("kernels: dense small-M and sparse-A gemm, %d shapes, worst scaled error %.2e\n", cases, worst);
     CHECK(worst < 1e-6, "dense gemm scaled error %g", worst);
 }
