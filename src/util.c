@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -372,4 +373,17 @@ double rnl_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void *rnl_alloc_big(size_t bytes) {
+    const size_t huge = (size_t)2 << 20, align = bytes >= 2 * huge ? huge : 64;
+    if (bytes > SIZE_MAX - align) return NULL;
+    const size_t size = (bytes + align - 1) / align * align;
+    void *p = aligned_alloc(align, size ? size : align);
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == huge) (void)madvise(p, size, MADV_HUGEPAGE); /* advice only: failure is fine */
+#endif
+    memset(p, 0, size ? size : align);
+    return p;
 }
