@@ -62,18 +62,10 @@ static int data_chunk_cut(SNDFILE *f) {
 rnl_status rnl_wav_read(const char *path, float **samples, size_t *n, int *rate) {
     *samples = NULL;
     *n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rnl_fail(RNL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return rnl_fail(RNL_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return rnl_fail(RNL_ERR_DATA, "%s: is a directory, not an audio file", path);
-    }
+    rnl_status st0 = rnl_open_read(path, RNL_ERR_DATA, ", not an audio file", &fd, &sb);
+    if (st0) return st0;
     SF_INFO info;
     memset(&info, 0, sizeof info);
     /* close_desc = 0: the descriptor is ours to close on every path. */

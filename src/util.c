@@ -260,21 +260,31 @@ done:
     return st;
 }
 
+rnl_status rnl_open_read(const char *path, rnl_status dir_status, const char *dir_tail, int *fd,
+                         struct stat *sb) {
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return rnl_fail(RNL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(*fd, sb) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        return rnl_fail(RNL_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (S_ISDIR(sb->st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return rnl_fail(dir_status, "%s: is a directory%s", path, dir_tail);
+    }
+    return RNL_OK;
+}
+
 rnl_status rnl_read_file(const char *path, unsigned char **data, size_t *n) {
     *data = NULL;
     *n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rnl_fail(RNL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return rnl_fail(RNL_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return rnl_fail(RNL_ERR_IO, "%s: is a directory", path);
-    }
+    rnl_status st = rnl_open_read(path, RNL_ERR_IO, "", &fd, &sb);
+    if (st) return st;
     /* The size is a hint (pipes and /proc report 0): read until end of file either way. */
     size_t cap = S_ISREG(sb.st_mode) && sb.st_size > 0 && (uintmax_t)sb.st_size < SIZE_MAX - 1
                      ? (size_t)sb.st_size + 1

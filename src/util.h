@@ -35,6 +35,13 @@ rnl_status rnl_parse_double(const char *s, double lo, double hi, const char *wha
  * fsync of the directory. On any failure the old file (if any) is untouched, the temporary
  * is removed and RNL_ERR_IO names the path and the system error. */
 rnl_status rnl_write_file_atomic(const char *path, const void *data, size_t n);
+/* Open path for reading (O_CLOEXEC) and fstat it into *sb. A directory is refused with
+ * status dir_status and the message "PATH: is a directory" + dir_tail (callers differ: for
+ * a file the tool reads whole it is an I/O error, for an audio file a data error).
+ * On success *fd is open and the caller closes it. */
+struct stat;
+rnl_status rnl_open_read(const char *path, rnl_status dir_status, const char *dir_tail, int *fd,
+                         struct stat *sb);
 /* Read a whole file into a malloc'd buffer (NUL-terminated for convenience). */
 rnl_status rnl_read_file(const char *path, unsigned char **data, size_t *n);
 /* mkdir -p for one directory path (mode 0755); ok if it exists as a directory. */
