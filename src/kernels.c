@@ -13,7 +13,11 @@ void openblas_set_num_threads(int num_threads);
 static int rnl_threads = 1;
 void rnl_set_threads(int n) {
     rnl_threads = n < 1 ? 1 : n;
+#ifdef _OPENMP
+    openblas_set_num_threads(1); /* the threads are OpenMP's: rnl_gemm splits the work */
+#else
     openblas_set_num_threads(rnl_threads);
+#endif
 }
 
 void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
@@ -267,6 +271,19 @@ void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst) {
         }
 }
 
+static void blas_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
+                      int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
+#ifdef RNL_DOUBLE
+    cblas_dgemm(CblasRowMajor, ta == 'N' ? CblasNoTrans : CblasTrans,
+                tb == 'N' ? CblasNoTrans : CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                ldc);
+#else
+    cblas_sgemm(CblasRowMajor, ta == 'N' ? CblasNoTrans : CblasTrans,
+                tb == 'N' ? CblasNoTrans : CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                ldc);
+#endif
+}
+
 void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
               int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     if (M <= 0 || N <= 0) return;
@@ -289,13 +306,30 @@ void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_r
                 C[(size_t)i * ldc + j] = beta == 0 ? 0 : beta * C[(size_t)i * ldc + j];
         return;
     }
-#ifdef RNL_DOUBLE
-    cblas_dgemm(CblasRowMajor, ta == 'N' ? CblasNoTrans : CblasTrans,
-                tb == 'N' ? CblasNoTrans : CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
-                ldc);
-#else
-    cblas_sgemm(CblasRowMajor, ta == 'N' ? CblasNoTrans : CblasTrans,
-                tb == 'N' ? CblasNoTrans : CblasTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
-                ldc);
+#ifdef _OPENMP
+    /* Large products on --threads N: C cut into N blocks along its longer side, one
+     * single-threaded BLAS call per OpenMP thread. OpenBLAS's own threads stay off (see
+     * rnl_set_threads): two thread pools spinning against each other on two cores cost more
+     * than either gains. The cut is fixed by N, so results are deterministic for a given N. */
+    const int nt = rnl_threads;
+    if (nt > 1 && (double)M * N * K >= (double)(1 << 22)) {
+#pragma omp parallel num_threads(nt)
+        {
+            const int t = omp_get_thread_num();
+            if (M >= N) {
+                const int m0 = (int)((long)M * t / nt), m1 = (int)((long)M * (t + 1) / nt);
+                const rnl_real *At = ta == 'N' ? A + (size_t)m0 * lda : A + m0;
+                if (m1 > m0)
+                    blas_gemm(ta, tb, m1 - m0, N, K, alpha, At, lda, B, ldb, beta,
+                              C + (size_t)m0 * ldc, ldc);
+            } else {
+                const int n0 = (int)((long)N * t / nt), n1 = (int)((long)N * (t + 1) / nt);
+                const rnl_real *Bt = tb == 'N' ? B + n0 : B + (size_t)n0 * ldb;
+                if (n1 > n0) blas_gemm(ta, tb, M, n1 - n0, K, alpha, A, lda, Bt, ldb, beta, C + n0, ldc);
+            }
+        }
+        return;
+    }
 #endif
+    blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -156,6 +156,38 @@ static void test_gemm_dense_small(void) {
         free(C1);
         free(C2);
     }
+    /* Large products on threads: C cut along its longer side, one BLAS call per thread;
+     * every transpose combination and both cuts, against the reference, and the same bits
+     * on a second call with the same thread count. */
+    static const int big[][3] = {{300, 200, 100}, {150, 400, 90}};
+    for (size_t d = 0; d < sizeof big / sizeof *big; d++)
+        for (int tr = 0; tr < 4; tr++) {
+            const int M = big[d][0], N = big[d][1], K = big[d][2];
+            const char ta = tr & 1 ? 'T' : 'N', tb = tr & 2 ? 'T' : 'N';
+            const int lda = ta == 'N' ? K : M, ldb = tb == 'N' ? N : K;
+            rnl_real *A = malloc(sizeof(rnl_real) * M * K), *B = malloc(sizeof(rnl_real) * K * N);
+            rnl_real *C1 = malloc(sizeof(rnl_real) * M * N), *C2 = malloc(sizeof(rnl_real) * M * N);
+            rnl_real *C3 = malloc(sizeof(rnl_real) * M * N);
+            for (int k = 0; k < M * K; k++) A[k] = (rnl_real)rnl_rng_normal(&r);
+            for (int k = 0; k < K * N; k++) B[k] = (rnl_real)rnl_rng_normal(&r);
+            for (int k = 0; k < M * N; k++) C1[k] = C2[k] = C3[k] = (rnl_real)rnl_rng_normal(&r);
+            rnl_set_threads(2);
+            rnl_gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 1, C1, N);
+            rnl_gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 1, C3, N);
+            rnl_set_threads(1);
+            rnl_gemm_ref(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 1, C2, N);
+            CHECK(memcmp(C1, C3, sizeof(rnl_real) * M * N) == 0, "gemm %c%c on 2 threads not repeatable", ta, tb);
+            double w = 0;
+            for (int k = 0; k < M * N; k++) w = fmax(w, fabs(C1[k] - C2[k]) / (K + fabs(C2[k])));
+            CHECK(w < 1e-6, "gemm %c%c %dx%dx%d on 2 threads: scaled error %g", ta, tb, M, N, K, w);
+            worst = fmax(worst, w);
+            cases++;
+            free(A);
+            free(B);
+            free(C1);
+            free(C2);
+            free(C3);
+        }
     printf("kernels: dense small-M and sparse-A gemm, %d shapes, worst scaled error %.2e\n", cases, worst);
     CHECK(worst < 1e-6, "dense gemm scaled error %g", worst);
 }
