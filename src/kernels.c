@@ -5,6 +5,14 @@
 #endif
 #include <string.h>
 #include "kernels.h"
+/* Float builds for AVX-512 get the register-tiled dense kernel below for the per-step
+ * products (and a vectorised non-zero scan in the sparse one); other builds (double, the
+ * valgrind build) the portable gemm_nn_rows. */
+#if defined(__AVX512F__) && !defined(RNL_DOUBLE)
+#include <immintrin.h>
+#define RNL_DENSE_SMALL 1
+#define RNL_DENSE_SMALL_M 16 /* largest M sent to the dense kernel */
+#endif
 
 /* OpenBLAS's thread control (declared in its cblas.h on Debian; declared again here so the
  * code does not depend on that header's extensions). */
@@ -44,15 +52,12 @@ void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const r
  * is written once. The float build uses fused multiply-adds here (one rounding each; the
  * tests compare this kernel with rnl_gemm_ref); the double build keeps plain arithmetic. */
 #define RNL_NB 64
-#ifndef RNL_DENSE_SMALL_M
-#define RNL_DENSE_SMALL_M 16 /* largest M sent to the dense small kernel */
-#endif
 #ifdef RNL_DOUBLE
 #define RNL_MADD(a, b, c) ((a) * (b) + (c))
 #else
 #define RNL_MADD(a, b, c) fmaf((a), (b), (c))
 #endif
-#if !defined(__AVX512F__) || defined(RNL_DOUBLE) /* else the dense kernel below serves */
+#ifndef RNL_DENSE_SMALL /* else the dense kernel below serves */
 static void gemm_nn_rows(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                          const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     for (int i = 0; i < M; i++) {
@@ -94,11 +99,8 @@ static void gemm_nn_rows(int M, int N, int K, rnl_real alpha, const rnl_real *A,
  * latency (4 cycles), so one-row tiles are up to 8 vectors wide and tiles of at most 4
  * accumulators run two interleaved chains (even and odd k) that are added at the end.
  * The last vector of a row is masked: no partial-vector loop, no access past N.
- * Float with AVX-512 only; elsewhere (double, the valgrind build) the portable
- * gemm_nn_rows serves. Tested against rnl_gemm_ref in tests/test_kernels.c. */
-#if defined(__AVX512F__) && !defined(RNL_DOUBLE)
-#include <immintrin.h>
-#define RNL_DENSE_SMALL 1
+ * Tested against rnl_gemm_ref in tests/test_kernels.c. */
+#ifdef RNL_DENSE_SMALL
 /* Full unrolling of the r/v/s loops lets the compiler keep the accumulators in registers;
  * without it GCC 12 stored every accumulator to the stack on each k (40 vs 100 GFLOP/s). */
 #define RNL_UNROLL _Pragma("GCC unroll 32")
@@ -232,24 +234,18 @@ void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, i
             for (int j = 0; j < N; j++) c[j] *= beta;
         for (int k0 = 0; k0 < K; k0 += LIST) {
             const int kn = K - k0 < LIST ? K - k0 : LIST;
-            int nz = 0;
+            int nz = 0, k = 0;
 #ifdef RNL_DENSE_SMALL /* 16 at a time: a compare mask, then its set bits */
-            int k = 0;
             for (; k + 16 <= kn; k += 16) {
                 unsigned bits = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + k0 + k), _mm512_setzero_ps(),
                                                    _CMP_NEQ_UQ); /* NaN counts as non-zero */
                 for (; bits; bits &= bits - 1) idx[nz++] = k0 + k + __builtin_ctz(bits);
             }
+#endif
             for (; k < kn; k++) {
                 idx[nz] = k0 + k;
                 nz += a[k0 + k] != 0;
             }
-#else
-            for (int k = 0; k < kn; k++) {
-                idx[nz] = k0 + k;
-                nz += a[k0 + k] != 0;
-            }
-#endif
             for (int q = 0; q < nz; q++) {
                 const rnl_real s = alpha * a[idx[q]];
                 const rnl_real *restrict b = B + (size_t)idx[q] * ldb;
