@@ -145,7 +145,7 @@ rnl_status rnl_model_create(const rnl_config *cfg, rnl_model **out) {
     if (!m) return rnl_fail(RNL_ERR_NOMEM, "out of memory creating a model");
     m->cfg = *cfg;
     build_table(m);
-    m->params = rnl_alloc_big(m->nparams * sizeof(rnl_real));
+    m->params = rnl_alloc_reals(m->nparams);
     if (!m->params) {
         size_t n = m->nparams;
         free(m);
@@ -337,7 +337,7 @@ static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int 
     size_t need = carve(ws, c, T, B, NULL);
     if (need > ws->cap) {
         /* scratch only: the old contents are not carried over (carve() re-lays it out) */
-        rnl_real *p = need <= SIZE_MAX / sizeof(rnl_real) ? rnl_alloc_big(need * sizeof(rnl_real)) : NULL;
+        rnl_real *p = rnl_alloc_reals(need);
         if (!p) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a workspace of %zu values", need);
         free(ws->arena);
         ws->arena = p;

@@ -426,11 +426,11 @@ static rnl_status setup(run *r) {
     meta->data_std = r->data->std;
     snprintf(meta->data_name, sizeof meta->data_name, "%.63s", o->data);
     size_t n = rnl_model_nparams(r->m);
-    r->noisy = rnl_alloc_big(sizeof(rnl_real) * n);
-    r->grad = rnl_alloc_big(sizeof(rnl_real) * n);
-    r->ms = rnl_alloc_big(sizeof(rnl_real) * n);
-    r->buf = rnl_alloc_big(sizeof(rnl_real) * n);
-    r->best = rnl_alloc_big(sizeof(rnl_real) * n);
+    r->noisy = rnl_alloc_reals(n);
+    r->grad = rnl_alloc_reals(n);
+    r->ms = rnl_alloc_reals(n);
+    r->buf = rnl_alloc_reals(n);
+    r->best = rnl_alloc_reals(n);
     if (!r->noisy || !r->grad || !r->ms || !r->buf || !r->best)
         return rnl_fail(RNL_ERR_NOMEM, "out of memory for %zu parameters", n);
     rnl_set_threads(o->threads);

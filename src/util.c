@@ -385,15 +385,16 @@ double rnl_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void *rnl_alloc_big(size_t bytes) {
-    const size_t huge = (size_t)2 << 20, align = bytes >= 2 * huge ? huge : 64;
-    if (bytes > SIZE_MAX - align) return NULL;
-    const size_t size = (bytes + align - 1) / align * align;
-    void *p = aligned_alloc(align, size ? size : align);
+rnl_real *rnl_alloc_reals(size_t n) {
+    const size_t huge = (size_t)2 << 20;
+    if (n > (SIZE_MAX - huge) / sizeof(rnl_real)) return NULL;
+    const size_t bytes = n * sizeof(rnl_real), align = bytes >= 2 * huge ? huge : 64;
+    const size_t size = bytes ? (bytes + align - 1) / align * align : align;
+    rnl_real *p = aligned_alloc(align, size);
     if (!p) return NULL;
 #ifdef MADV_HUGEPAGE
     if (align == huge) (void)madvise(p, size, MADV_HUGEPAGE); /* advice only: failure is fine */
 #endif
-    memset(p, 0, size ? size : align);
+    memset(p, 0, size);
     return p;
 }

@@ -50,12 +50,13 @@ rnl_status rnl_mkdir_p(const char *path);
 rnl_status rnl_path_join(char *out, size_t n, const char *dir, const char *name);
 int rnl_file_exists(const char *path);
 
-/* Zero-filled memory for large numeric buffers (parameters, gradients, the workspace), 64-byte
- * aligned; from 4 MB on 2 MB aligned and marked for transparent huge pages (Linux madvise),
- * so that per-step products streaming a 12 MB matrix row by row do not miss the TLB on every
- * row (GRU-1024's h·Uᵀ: 55 -> 75 GFLOP/s in a standalone timing). Release with free().
- * NULL when out of memory or when bytes overflows. */
-void *rnl_alloc_big(size_t bytes);
+/* n zero-filled reals for the large numeric buffers (parameters, gradients, optimiser
+ * state, the workspace), 64-byte aligned; from 4 MB on 2 MB aligned and marked for
+ * transparent huge pages (Linux madvise), so that per-step products streaming a 12 MB matrix
+ * row by row do not miss the TLB on every row (GRU-1024's h·Uᵀ: 55 -> 75 GFLOP/s in a
+ * standalone timing). Release with free(). NULL when out of memory or when n·sizeof(rnl_real)
+ * overflows. */
+rnl_real *rnl_alloc_reals(size_t n);
 
 /* Monotonic seconds. */
 double rnl_now(void);

@@ -60,8 +60,8 @@ int cmd_bench(int argc, char **argv) {
     if (st) return cli_fail(st);
     const size_t n = rnl_model_nparams(m), nx = (size_t)T * batch * input;
     rnl_real *x = calloc(nx, sizeof(rnl_real)), *y = calloc(nx, sizeof(rnl_real));
-    rnl_real *g = rnl_alloc_big(n * sizeof(rnl_real)), *ms = rnl_alloc_big(n * sizeof(rnl_real));
-    rnl_real *buf = rnl_alloc_big(n * sizeof(rnl_real)), *noisy = rnl_alloc_big(n * sizeof(rnl_real));
+    rnl_real *g = rnl_alloc_reals(n), *ms = rnl_alloc_reals(n);
+    rnl_real *buf = rnl_alloc_reals(n), *noisy = rnl_alloc_reals(n);
     int *len = malloc(sizeof(int) * batch);
     if (!x || !y || !g || !ms || !buf || !noisy || !len) return cli_fail(rnl_fail(RNL_ERR_NOMEM, "bench: out of memory"));
     rnl_rng rng;
