@@ -29,13 +29,13 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;     /* [B, H] h_t */
         rnl_real *aux = a->aux + (size_t)t * B * H;        /* [B, H] */
         if (p->variant == RNL_VARIANT_PAPER) {
-            rnl_gemm('N', 'N', Bt, 2 * H, H, 1, hp, H, p->UT, G3, 1, at, G3);
+            rnl_gemm_packed(Bt, 2 * H, H, 1, hp, H, p->Pf, H, 0, 0, 1, at, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 for (int j = 0; j < 2 * H; j++) ab[j] = rnl_sigmoid(ab[j]);
                 for (int j = 0; j < H; j++) aux[(size_t)b * H + j] = ab[H + j] * hp[(size_t)b * H + j];
             }
-            rnl_gemm('N', 'N', Bt, H, H, 1, aux, H, p->UT + 2 * H, G3, 1, at + 2 * H, G3);
+            rnl_gemm_packed(Bt, H, H, 1, aux, H, p->Pf2, H, 0, 0, 1, at + 2 * H, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 for (int j = 0; j < H; j++) {
@@ -46,7 +46,7 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
             }
         } else {
             /* tmp [Bt, 3H] = h_{t-1} U^T */
-            rnl_gemm('N', 'N', Bt, G3, H, 1, hp, H, p->UT, G3, 0, tmp, G3);
+            rnl_gemm_packed(Bt, G3, H, 1, hp, H, p->Pf, H, 0, 0, 0, tmp, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 const rnl_real *rb = tmp + (size_t)b * G3;
@@ -76,11 +76,43 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
  *     dr = da_n ⊙ un,  d(un) = da_n ⊙ r      (un = U_h h_{t-1} + c_h)
  *     input side dA = [da_z da_r da_n], recurrent side dR = [da_z da_r d(un)]
  *     dh_{t-1} = dh z + dR U,  dU += dR^T h_{t-1},  dc_h += Σ d(un)                        */
+/* One row of the first elementwise part of a step backward, per variant (equations above);
+ * restrict pointers per gate block so the loops vectorise. dhn is read and rewritten. */
+static void paper_row_bw(int H, const rnl_real *restrict z_, const rnl_real *restrict hc_,
+                         const rnl_real *restrict hp, const rnl_real *restrict din,
+                         rnl_real *restrict dhn, rnl_real *restrict daz, rnl_real *restrict dah) {
+    for (int j = 0; j < H; j++) {
+        rnl_real dh = din[j] + dhn[j], z = z_[j], hc = hc_[j];
+        daz[j] = dh * (hc - hp[j]) * z * (1 - z);
+        dah[j] = dh * z * (1 - hc * hc);
+        dhn[j] = dh * (1 - z);
+    }
+}
+
+static void pytorch_row_bw(int H, const rnl_real *restrict z_, const rnl_real *restrict r_,
+                           const rnl_real *restrict n_, const rnl_real *restrict hp,
+                           const rnl_real *restrict un, const rnl_real *restrict din,
+                           rnl_real *restrict dhn, rnl_real *restrict daz, rnl_real *restrict dar,
+                           rnl_real *restrict dan_, rnl_real *restrict drz,
+                           rnl_real *restrict drr, rnl_real *restrict drn) {
+    for (int j = 0; j < H; j++) {
+        rnl_real dh = din[j] + dhn[j];
+        rnl_real z = z_[j], r = r_[j], n = n_[j];
+        rnl_real dan = dh * (1 - z) * (1 - n * n);
+        rnl_real dz = dh * (hp[j] - n) * z * (1 - z);
+        rnl_real dr = dan * un[j] * r * (1 - r);
+        daz[j] = drz[j] = dz;
+        dar[j] = drr[j] = dr;
+        dan_[j] = dan;
+        drn[j] = dan * r;
+        dhn[j] = dh * z;
+    }
+}
+
 void rnl_gru_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
                       const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
                       rnl_layer_g *g) {
     const int H = p->H, G3 = 3 * H;
-    const rnl_real *Uh = p->U + (size_t)2 * H * H;
     rnl_real *dhn = bw->dhn;
     memset(dhn, 0, sizeof(rnl_real) * B * H);
     for (int t = T - 1; t >= 0; t--) {
@@ -94,16 +126,10 @@ void rnl_gru_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B
             for (int b = 0; b < Bt; b++) {
                 const rnl_real *ab = at + (size_t)b * G3;
                 rnl_real *db = da + (size_t)b * G3;
-                for (int j = 0; j < H; j++) {
-                    size_t k = (size_t)b * H + j;
-                    rnl_real dh = din[k] + dhn[k];
-                    rnl_real z = ab[j], hc = ab[2 * H + j];
-                    db[j] = dh * (hc - hp[k]) * z * (1 - z);
-                    db[2 * H + j] = dh * z * (1 - hc * hc);
-                    dhn[k] = dh * (1 - z);
-                }
+                const size_t k = (size_t)b * H;
+                paper_row_bw(H, ab, ab + 2 * H, hp + k, din + k, dhn + k, db, db + 2 * H);
             }
-            rnl_gemm('N', 'N', Bt, H, H, 1, da + 2 * H, G3, Uh, H, 0, bw->tmp, H);
+            rnl_gemm_packed(Bt, H, H, 1, da + 2 * H, G3, p->Pb, G3, 2 * H, 0, 0, bw->tmp, H);
             for (int b = 0; b < Bt; b++) {
                 const rnl_real *ab = at + (size_t)b * G3;
                 rnl_real *db = da + (size_t)b * G3;
@@ -114,27 +140,17 @@ void rnl_gru_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B
                     dhn[k] += drh * r;
                 }
             }
-            rnl_gemm('N', 'N', Bt, H, 2 * H, 1, da, G3, p->U, H, 1, dhn, H);
+            rnl_gemm_packed(Bt, H, 2 * H, 1, da, G3, p->Pb, G3, 0, 0, 1, dhn, H);
         } else {
             rnl_real *dr = bw->dR + (size_t)t * B * G3;
             for (int b = 0; b < Bt; b++) {
                 const rnl_real *ab = at + (size_t)b * G3;
                 rnl_real *db = da + (size_t)b * G3, *drb = dr + (size_t)b * G3;
-                for (int j = 0; j < H; j++) {
-                    size_t k = (size_t)b * H + j;
-                    rnl_real dh = din[k] + dhn[k];
-                    rnl_real z = ab[j], r = ab[H + j], n = ab[2 * H + j];
-                    rnl_real dan = dh * (1 - z) * (1 - n * n);
-                    rnl_real daz = dh * (hp[k] - n) * z * (1 - z);
-                    rnl_real dar = dan * aux[k] * r * (1 - r);
-                    db[j] = drb[j] = daz;
-                    db[H + j] = drb[H + j] = dar;
-                    db[2 * H + j] = dan;
-                    drb[2 * H + j] = dan * r;
-                    dhn[k] = dh * z;
-                }
+                const size_t k = (size_t)b * H;
+                pytorch_row_bw(H, ab, ab + H, ab + 2 * H, hp + k, aux + k, din + k, dhn + k, db,
+                               db + H, db + 2 * H, drb, drb + H, drb + 2 * H);
             }
-            rnl_gemm('N', 'N', Bt, H, G3, 1, dr, G3, p->U, H, 1, dhn, H);
+            rnl_gemm_packed(Bt, H, G3, 1, dr, G3, p->Pb, G3, 0, 0, 1, dhn, H);
         }
     }
     if (p->variant == RNL_VARIANT_PAPER) {

@@ -56,7 +56,7 @@ void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;
         rnl_real *c = a->Cs + (size_t)(t + 1) * B * H;
         rnl_real *tc = a->aux + (size_t)t * B * H;
-        rnl_gemm('N', 'N', Bt, G4, H, 1, hp, H, p->UT, G4, 1, at, G4);
+        rnl_gemm_packed(Bt, G4, H, 1, hp, H, p->Pf, H, 0, 0, 1, at, G4);
         for (int b = 0; b < Bt; b++) {
             rnl_real *ab = at + (size_t)b * G4;
             size_t k = (size_t)b * H;
@@ -65,6 +65,41 @@ void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         }
         memcpy(h + (size_t)Bt * H, hp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
         memcpy(c + (size_t)Bt * H, cp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
+    }
+}
+
+/* One row of one step backward (equations above); peep is a constant at both call sites, so
+ * the compiler makes a loop with and one without the peephole terms, both vectorised. */
+static inline __attribute__((always_inline)) void
+lstm_row_bw(int H, const rnl_real *restrict ig_, const rnl_real *restrict fg_,
+            const rnl_real *restrict cc_, const rnl_real *restrict og_,
+            const rnl_real *restrict cp, const rnl_real *restrict c, const rnl_real *restrict tc,
+            const rnl_real *restrict din, const rnl_real *restrict dhn, rnl_real *restrict dcn,
+            rnl_real *restrict dai_, rnl_real *restrict daf_, rnl_real *restrict dac_,
+            rnl_real *restrict dao_, const rnl_real *restrict vi, const rnl_real *restrict vf,
+            const rnl_real *restrict vo, rnl_real *restrict gvi, rnl_real *restrict gvf,
+            rnl_real *restrict gvo, const int peep) {
+    for (int j = 0; j < H; j++) {
+        rnl_real dh = din[j] + dhn[j];
+        rnl_real ig = ig_[j], fg = fg_[j], cc = cc_[j], og = og_[j];
+        rnl_real dao = dh * tc[j] * og * (1 - og);
+        rnl_real dc = dcn[j] + dh * og * (1 - tc[j] * tc[j]);
+        if (peep) dc += dao * vo[j];
+        rnl_real dai = dc * cc * ig * (1 - ig);
+        rnl_real daf = dc * cp[j] * fg * (1 - fg);
+        rnl_real dac = dc * ig * (1 - cc * cc);
+        rnl_real dcp = dc * fg;
+        if (peep) {
+            dcp += dai * vi[j] + daf * vf[j];
+            gvi[j] += dai * cp[j];
+            gvf[j] += daf * cp[j];
+            gvo[j] += dao * c[j];
+        }
+        dcn[j] = dcp;
+        dai_[j] = dai;
+        daf_[j] = daf;
+        dac_[j] = dac;
+        dao_[j] = dao;
     }
 }
 
@@ -90,31 +125,17 @@ void rnl_lstm_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int 
         for (int b = 0; b < Bt; b++) {
             const rnl_real *ab = at + (size_t)b * G4;
             rnl_real *db = da + (size_t)b * G4;
-            for (int j = 0; j < H; j++) {
-                size_t k = (size_t)b * H + j;
-                rnl_real dh = din[k] + dhn[k];
-                rnl_real ig = ab[j], fg = ab[H + j], cc = ab[2 * H + j], og = ab[3 * H + j];
-                rnl_real dao = dh * tc[k] * og * (1 - og);
-                rnl_real dc = dcn[k] + dh * og * (1 - tc[k] * tc[k]);
-                if (vo) dc += dao * vo[j];
-                rnl_real dai = dc * cc * ig * (1 - ig);
-                rnl_real daf = dc * cp[k] * fg * (1 - fg);
-                rnl_real dac = dc * ig * (1 - cc * cc);
-                rnl_real dcp = dc * fg;
-                if (vi) {
-                    dcp += dai * vi[j] + daf * vf[j];
-                    gvi[j] += dai * cp[k];
-                    gvf[j] += daf * cp[k];
-                    gvo[j] += dao * c[k];
-                }
-                dcn[k] = dcp;
-                db[j] = dai;
-                db[H + j] = daf;
-                db[2 * H + j] = dac;
-                db[3 * H + j] = dao;
-            }
+            const size_t k = (size_t)b * H;
+            if (vi)
+                lstm_row_bw(H, ab, ab + H, ab + 2 * H, ab + 3 * H, cp + k, c + k, tc + k, din + k,
+                            dhn + k, dcn + k, db, db + H, db + 2 * H, db + 3 * H, vi, vf, vo, gvi,
+                            gvf, gvo, 1);
+            else
+                lstm_row_bw(H, ab, ab + H, ab + 2 * H, ab + 3 * H, cp + k, c + k, tc + k, din + k,
+                            dhn + k, dcn + k, db, db + H, db + 2 * H, db + 3 * H, NULL, NULL, NULL,
+                            NULL, NULL, NULL, 0);
         }
-        rnl_gemm('N', 'N', Bt, H, G4, 1, da, G4, p->U, H, 0, dhn, H);
+        rnl_gemm_packed(Bt, H, G4, 1, da, G4, p->Pb, G4, 0, 0, 0, dhn, H);
     }
     rnl_gemm('T', 'N', G4, H, T * B, 1, bw->dA, G4, a->Hs, H, 1, g->U, H);
 }

@@ -16,7 +16,7 @@ void rnl_tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         rnl_real *at = a->A + (size_t)t * B * H;          /* [B, H] */
         const rnl_real *hp = a->Hs + (size_t)t * B * H;   /* [B, H] h_{t-1} */
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;    /* [B, H] h_t */
-        rnl_gemm('N', 'N', Bt, H, H, 1, hp, H, p->UT, H, 1, at, H);
+        rnl_gemm_packed(Bt, H, H, 1, hp, H, p->Pf, H, 0, 0, 1, at, H);
         for (size_t k = 0; k < (size_t)Bt * H; k++) {
             at[k] = rnl_tanh(at[k]);
             h[k] = at[k];
@@ -39,7 +39,7 @@ void rnl_tanh_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int 
             rnl_real dh = din[k] + bw->dhn[k];
             da[k] = dh * (1 - h[k] * h[k]);
         }
-        rnl_gemm('N', 'N', Bt, H, H, 1, da, H, p->U, H, 0, bw->dhn, H);
+        rnl_gemm_packed(Bt, H, H, 1, da, H, p->Pb, H, 0, 0, 0, bw->dhn, H);
     }
     rnl_gemm('T', 'N', H, H, T * B, 1, bw->dA, H, a->Hs, H, 1, g->U, H);
 }

@@ -1,17 +1,20 @@
-/* kernels.c — GEMM through CBLAS (OpenBLAS) and its plain twin. */
+/* kernels.c — GEMM: register tiles over 64-column panels (row-major or packed B) for the
+ * per-step products, OpenBLAS for the large ones, and the plain reference twin. */
 #include <cblas.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 #include <string.h>
 #include "kernels.h"
-/* Float builds for AVX-512 get the register-tiled dense kernel below for the per-step
- * products (and a vectorised non-zero scan in the sparse one); other builds (double, the
- * valgrind build) the portable gemm_nn_rows. */
+/* Float builds for AVX-512 get the register tiles below for the per-step products (and a
+ * vectorised non-zero scan in the sparse kernel); other builds (double, the valgrind build)
+ * the portable gemm_nn_rows, one panel at a time. */
 #if defined(__AVX512F__) && !defined(RNL_DOUBLE)
 #include <immintrin.h>
 #define RNL_DENSE_SMALL 1
-#define RNL_DENSE_SMALL_M 16 /* largest M sent to the dense kernel */
+#define RNL_SMALL_M 16 /* largest M that rnl_gemm sends to the panel driver */
+#else
+#define RNL_SMALL_M 8
 #endif
 
 /* OpenBLAS's thread control (declared in its cblas.h on Debian; declared again here so the
@@ -45,9 +48,8 @@ void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const r
 }
 
 /* C row i (+)= alpha * sum_k A[i,k] B[k,:]: axpy over contiguous rows of B, which the
- * compiler vectorises; zero entries of A are skipped. Used for small M (the per-step
- * products at batch 1..8), where a BLAS call costs more than the arithmetic. */
-/* Output columns are taken RNL_NB at a time and held in a local block (registers: 4 AVX-512
+ * compiler vectorises; zero entries of A are skipped. The portable panel kernel.
+ * Output columns are taken RNL_NB at a time and held in a local block (registers: 4 AVX-512
  * vectors in float) across the whole k loop, so each row of B is read once per block and C
  * is written once. The float build uses fused multiply-adds here (one rounding each; the
  * tests compare this kernel with rnl_gemm_ref); the double build keeps plain arithmetic. */
@@ -57,7 +59,7 @@ void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const r
 #else
 #define RNL_MADD(a, b, c) fmaf((a), (b), (c))
 #endif
-#ifndef RNL_DENSE_SMALL /* else the dense kernel below serves */
+#ifndef RNL_DENSE_SMALL /* else the register tiles below serve */
 static void gemm_nn_rows(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                          const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     for (int i = 0; i < M; i++) {
@@ -90,14 +92,13 @@ static void gemm_nn_rows(int M, int N, int K, rnl_real alpha, const rnl_real *A,
 }
 #endif
 
-/* ------------------------------------------------ dense small-M kernel (AVX-512) ------- */
-/* The per-step recurrent products: C[M,N] (+)= A[M,K]·B[K,N] with M = the batch (1..16),
- * K = H and N = G·H, B the pre-transposed recurrent matrix (rows of it contiguous).
- * C is cut into tiles of R <= 4 rows by V vectors of 16 columns, each tile held in R·V
- * registers across the whole k loop: per k, V loads of B's row, R broadcasts of A, R·V
- * fused multiply-adds. Few accumulators would leave the FMA unit waiting on its own
- * latency (4 cycles), so one-row tiles are up to 8 vectors wide and tiles of at most 4
- * accumulators run two interleaved chains (even and odd k) that are added at the end.
+/* ------------------------------------------------ register tiles (AVX-512) --------------- */
+/* The per-step recurrent products: C[M,N] (+)= A[M,K]·B[K,N] with M = the batch, K = H and
+ * N = G·H, B = U^T (packed, below). Within a panel of 64 columns, C is cut into tiles of
+ * R <= 4 rows by V <= 4 vectors of 16 columns, each tile held in R·V registers across the
+ * whole k loop: per k, V loads of B's row, R broadcasts of A, R·V fused multiply-adds. Few
+ * accumulators would leave the FMA unit waiting on its own latency (4 cycles), so tiles of
+ * at most 4 accumulators run two interleaved chains (even and odd k), added at the end.
  * The last vector of a row is masked: no partial-vector loop, no access past N.
  * Tested against rnl_gemm_ref in tests/test_kernels.c. */
 #ifdef RNL_DENSE_SMALL
@@ -118,7 +119,7 @@ tile_nn(const int R, const int V, const int S, __m512 *restrict acc /* [S][R][V]
     for (; k + S <= K; k += S) {
         RNL_UNROLL for (int s = 0; s < S; s++) {
             const float *b = B + (size_t)(k + s) * ldb;
-            __m512 bv[8];
+            __m512 bv[4];
             RNL_UNROLL for (int v = 0; v < V; v++) bv[v] = _mm512_maskz_loadu_ps(mask[v], b + 16 * v);
             RNL_UNROLL for (int r = 0; r < R; r++) {
                 const __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k + s]);
@@ -159,64 +160,125 @@ typedef void (*tile_fn)(int K, float alpha, const float *A, int lda, const float
         tile_nn(R, V, S, acc, mask, K, alpha, A, lda, B, ldb, beta, C, ldc, ncols);          \
     }
 RNL_TILE(1, 1, 2) RNL_TILE(1, 2, 2) RNL_TILE(1, 3, 2) RNL_TILE(1, 4, 2)
-RNL_TILE(1, 5, 1) RNL_TILE(1, 6, 1) RNL_TILE(1, 7, 1) RNL_TILE(1, 8, 1)
 RNL_TILE(2, 1, 2) RNL_TILE(2, 2, 2) RNL_TILE(2, 3, 1) RNL_TILE(2, 4, 1)
 RNL_TILE(3, 1, 1) RNL_TILE(3, 2, 1) RNL_TILE(3, 3, 1) RNL_TILE(3, 4, 1)
 RNL_TILE(4, 1, 1) RNL_TILE(4, 2, 1) RNL_TILE(4, 3, 1) RNL_TILE(4, 4, 1)
 #undef RNL_TILE
-/* [rows - 1][vectors - 1]; one-row tiles go to 8 vectors, taller ones to 4 */
-static const tile_fn tiles[4][8] = {
-    {tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6, tile_1_7, tile_1_8},
+/* [rows - 1][vectors - 1]: a panel of 64 columns is 4 vectors */
+static const tile_fn tiles[4][4] = {
+    {tile_1_1, tile_1_2, tile_1_3, tile_1_4},
     {tile_2_1, tile_2_2, tile_2_3, tile_2_4},
     {tile_3_1, tile_3_2, tile_3_3, tile_3_4},
     {tile_4_1, tile_4_2, tile_4_3, tile_4_4},
 };
 
-/* Column panels [p0, p1) of vmax1 vectors each, in blocks of KC rows of B: within a block,
- * a panel is finished for every row block before the next, so B is read from memory once
- * and the panel (KC x 64 floats, 64 KB) is re-read from cache by the other row blocks.
- * Later k blocks add to C. */
-static void dense_panels(int p0, int p1, int M, int N, int K, float alpha, const float *A,
-                         int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+#endif
+
+/* ------------------------------------------------ the panel driver ------------------------ */
+/* C is cut into panels of RNL_PANEL (64) columns. Panel q of B starts at B + q·qs with its
+ * rows ldb apart: a row-major B has qs = 64 and its own leading dimension; a packed B (below)
+ * has qs = its rows · 64 and ldb = 64. Blocks of KC rows of B are outermost, so within a
+ * block a panel (KC x 64 values, 64 KB) is read from memory once and from cache by the
+ * other row blocks of A; later k blocks add to C. */
+static void run_panels(int q0, int q1, int M, int N, int K, rnl_real alpha, const rnl_real *A,
+                       int lda, const rnl_real *B, size_t qs, int ldb, rnl_real beta,
+                       rnl_real *C, int ldc) {
     enum { KC = 256 };
-    const int nv = (N + 15) / 16, vmax1 = M == 1 ? 8 : 4;
     for (int k0 = 0; k0 < K; k0 += KC) {
         const int kc = K - k0 < KC ? K - k0 : KC;
-        const float bk = k0 == 0 ? beta : 1.0f;
-        for (int v0 = p0 * vmax1; v0 < nv && v0 < p1 * vmax1; v0 += vmax1)
+        const rnl_real bk = k0 == 0 ? beta : 1;
+        for (int q = q0; q < q1; q++) {
+            const rnl_real *Bq = B + (size_t)q * qs + (size_t)k0 * ldb;
+            const int ncols = N - q * RNL_PANEL;
+            rnl_real *Cq = C + (size_t)q * RNL_PANEL;
+#ifdef RNL_DENSE_SMALL
+            const int nv = ncols >= RNL_PANEL ? RNL_PANEL / 16 : (ncols + 15) / 16;
             for (int i = 0; i < M; i += 4) {
-                const int R = M - i < 4 ? M - i : 4, vmax = R == 1 ? vmax1 : 4;
-                for (int v = v0; v < v0 + vmax1 && v < nv; v += vmax) {
-                    const int V = nv - v < vmax ? nv - v : vmax;
-                    tiles[R - 1][V - 1](kc, alpha, A + (size_t)i * lda + k0, lda,
-                                        B + (size_t)k0 * ldb + 16 * v, ldb, bk,
-                                        C + (size_t)i * ldc + 16 * v, ldc, N - 16 * v);
-                }
+                const int R = M - i < 4 ? M - i : 4;
+                tiles[R - 1][nv - 1](kc, alpha, A + (size_t)i * lda + k0, lda, Bq, ldb, bk,
+                                     Cq + (size_t)i * ldc, ldc, ncols);
             }
+#else
+            gemm_nn_rows(M, ncols < RNL_PANEL ? ncols : RNL_PANEL, kc, alpha, A + k0, lda, Bq, ldb,
+                         bk, Cq, ldc);
+#endif
+        }
     }
 }
 
 /* With rnl_set_threads(n > 1) and at least 2^20 multiply-adds, the panels are split into n
  * contiguous ranges, one per OpenMP thread. Every element of C is computed by the same
  * arithmetic in the same order whatever the split: results do not depend on n. */
-static void gemm_nn_dense(int M, int N, int K, float alpha, const float *A, int lda,
-                          const float *B, int ldb, float beta, float *C, int ldc) {
-    const int nv = (N + 15) / 16, vmax1 = M == 1 ? 8 : 4, np = (nv + vmax1 - 1) / vmax1;
+static void gemm_panels(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                        const rnl_real *B, size_t qs, int ldb, rnl_real beta, rnl_real *C,
+                        int ldc) {
+    const int np = (N + RNL_PANEL - 1) / RNL_PANEL;
 #ifdef _OPENMP
     const int nt = rnl_threads < np ? rnl_threads : np;
     if (nt > 1 && (double)M * N * K >= (double)(1 << 20)) {
 #pragma omp parallel num_threads(nt)
         {
             const int t = omp_get_thread_num();
-            dense_panels(np * t / nt, np * (t + 1) / nt, M, N, K, alpha, A, lda, B, ldb, beta, C,
-                         ldc);
+            run_panels(np * t / nt, np * (t + 1) / nt, M, N, K, alpha, A, lda, B, qs, ldb, beta, C,
+                       ldc);
         }
         return;
     }
 #endif
-    dense_panels(0, np, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_panels(0, np, M, N, K, alpha, A, lda, B, qs, ldb, beta, C, ldc);
 }
-#endif
+
+/* C = beta·C, for products with K = 0. */
+static void scale_c(int M, int N, rnl_real beta, rnl_real *C, int ldc) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0 ? 0 : beta * C[(size_t)i * ldc + j];
+}
+
+/* ------------------------------------------------ packed B (the per-step products) ------ */
+/* A recurrent matrix is read T times per pass. Row-major, the tiles read 256 bytes of each of
+ * its rows, 4-16 KB apart at H = 1024, and the prefetchers do not keep up: 16 x 1024 x 4096
+ * ran at 63 GFLOP/s, against 106 for the same product from the packed layout, where every
+ * panel is one contiguous stream (standalone timing, one thread). */
+size_t rnl_packed_len(int K, int N) {
+    return (size_t)K * (size_t)((N + RNL_PANEL - 1) / RNL_PANEL) * RNL_PANEL;
+}
+
+void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
+    enum { KB = 16 }; /* transposed: KB rows of P per pass over a panel's 64 source rows */
+    const int np = (N + RNL_PANEL - 1) / RNL_PANEL;
+    for (int q = 0; q < np; q++) {
+        rnl_real *Pq = P + (size_t)q * K * RNL_PANEL;
+        const int c0 = q * RNL_PANEL, n = N - c0 < RNL_PANEL ? N - c0 : RNL_PANEL;
+        if (tb == 'N') {
+            for (int k = 0; k < K; k++) {
+                rnl_real *d = Pq + (size_t)k * RNL_PANEL;
+                memcpy(d, B + (size_t)k * ldb + c0, sizeof(rnl_real) * n);
+                memset(d + n, 0, sizeof(rnl_real) * (RNL_PANEL - n));
+            }
+        } else { /* element (k, c) of the packed matrix is B[c, k] */
+            for (int k0 = 0; k0 < K; k0 += KB) {
+                const int k1 = k0 + KB < K ? k0 + KB : K;
+                for (int j = 0; j < RNL_PANEL; j++) {
+                    const rnl_real *src = B + (size_t)(c0 + j) * ldb;
+                    for (int k = k0; k < k1; k++) Pq[(size_t)k * RNL_PANEL + j] = j < n ? src[k] : 0;
+                }
+            }
+        }
+    }
+}
+
+void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                     const rnl_real *P, int PK, int k0, int c0, rnl_real beta, rnl_real *C,
+                     int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    const size_t qs = (size_t)PK * RNL_PANEL;
+    P += (size_t)(c0 / RNL_PANEL) * qs + (size_t)k0 * RNL_PANEL;
+    gemm_panels(M, N, K, alpha, A, lda, P, qs, RNL_PANEL, beta, C, ldc);
+}
 
 /* Row by row: the non-zeros of A's row are listed first (one pass over K), then C's row
  * is set from beta·C and the listed rows of B, whole rows at a time (contiguous, the
@@ -283,23 +345,14 @@ static void blas_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, con
 void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
               int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     if (M <= 0 || N <= 0) return;
-#ifdef RNL_DENSE_SMALL
-    /* Up to batch 16 the per-step products go to the register-tiled kernel: 1.0-1.7x
-     * OpenBLAS on one thread (standalone timing of both), which repacks B on every call. */
-    if (M <= RNL_DENSE_SMALL_M && ta == 'N' && tb == 'N' && K > 0) {
-        gemm_nn_dense(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    /* Small batches go to the panel driver: 1.0-1.7x OpenBLAS on one thread at batch 1-16
+     * (standalone timing of both; OpenBLAS repacks B on every call). */
+    if (M <= RNL_SMALL_M && ta == 'N' && tb == 'N' && K > 0) {
+        gemm_panels(M, N, K, alpha, A, lda, B, RNL_PANEL, ldb, beta, C, ldc);
         return;
     }
-#else
-    if (M <= 8 && ta == 'N' && tb == 'N' && K > 0) {
-        gemm_nn_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-#endif
     if (K <= 0) {
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++)
-                C[(size_t)i * ldc + j] = beta == 0 ? 0 : beta * C[(size_t)i * ldc + j];
+        scale_c(M, N, beta, C, ldc);
         return;
     }
 #ifdef _OPENMP

@@ -33,6 +33,18 @@ void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const r
  * rnl_gemm('N','N', ...); used where the caller knows A is sparse. */
 void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                        const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc);
+/* Packed B for the per-step products: B [K, N] stored as ceil(N/64) panels of RNL_PANEL
+ * columns, panel q = columns 64q..64q+63 of every row, row after row (stride 64), zeros past
+ * N; rnl_packed_len(K, N) values. rnl_pack reads B [K, N] (tb 'N') or B^T with B [N, K]
+ * (tb 'T'), leading dimension ldb. */
+#define RNL_PANEL 64
+size_t rnl_packed_len(int K, int N);
+void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P);
+/* C[M,N] = alpha * A[M,K] · B[k0 : k0+K, c0 : c0+N] + beta * C, B packed in P with PK rows;
+ * c0 a multiple of RNL_PANEL. Same contract as rnl_gemm('N','N', ...) on that block. */
+void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                     const rnl_real *P, int PK, int k0, int c0, rnl_real beta, rnl_real *C,
+                     int ldc);
 /* dst[cols, rows] = src[rows, cols]^T */
 void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst);
 

@@ -277,7 +277,8 @@ struct rnl_workspace {
     rnl_real *dH1, *dH2;      /* [T*B, H] ping-pong gradients on layer outputs */
     rnl_real *dhn, *dcn;      /* [B, H] */
     rnl_real *tmp;            /* [B, 3H] (4H for safety) */
-    rnl_real *UT[RNL_MAX_LAYERS]; /* [H, G*H] each layer's U transposed, per forward pass */
+    rnl_real *Pf;             /* U^T packed for the forward of the layer being run */
+    rnl_real *Pb;             /* U packed for the backward of the layer being run */
     rnl_real *WT0;            /* [I, G*H] layer 0's W transposed (sparse inputs) */
     rnl_real *dWT0;           /* [I, G*H] gradient of WT0 (sparse inputs) */
     int x_sparse;             /* layer 0's inputs are mostly zeros (piano roll) */
@@ -326,7 +327,8 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
     TAKE(ws->dhn, B * H);
     TAKE(ws->dcn, B * H);
     TAKE(ws->tmp, B * 4 * H);
-    for (int l = 0; l < c->layers; l++) TAKE(ws->UT[l], H * GH);
+    TAKE(ws->Pf, rnl_packed_len((int)H, (int)(2 * H)) + rnl_packed_len((int)H, (int)GH));
+    TAKE(ws->Pb, rnl_packed_len((int)GH, (int)H));
     TAKE(ws->WT0, (size_t)c->input * GH);
     TAKE(ws->dWT0, (size_t)c->input * GH);
 #undef TAKE
@@ -371,7 +373,10 @@ static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, cons
     p->variant = c->variant;
     p->W = params + o;
     p->U = params + oU;
-    p->UT = ws->UT[l];
+    p->Pf = ws->Pf;
+    p->Pf2 = c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PAPER
+                 ? ws->Pf + rnl_packed_len(H, 2 * H) : NULL;
+    p->Pb = ws->Pb;
     p->b = params + ob;
     p->extra = has_extra ? params + oe : NULL;
     if (g) {
@@ -447,7 +452,12 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         rnl_layer_act *a = &ws->act[l];
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
         const int GH = G * H;
-        rnl_transpose(p.U, GH, H, ws->UT[l]);
+        if (p.Pf2) { /* GRU paper: the z, r blocks and U_h apart */
+            rnl_pack('T', H, 2 * H, p.U, H, ws->Pf);
+            rnl_pack('T', H, H, p.U + (size_t)2 * H * H, H, ws->Pf + rnl_packed_len(H, 2 * H));
+        } else {
+            rnl_pack('T', H, GH, p.U, H, ws->Pf);
+        }
         for (size_t r = 0; r < TB; r++) memcpy(a->A + r * GH, p.b, sizeof(rnl_real) * GH);
         if (l == 0 && ws->x_sparse) { /* A = b + x W^T */
             rnl_transpose(p.W, GH, p.I, ws->WT0);
@@ -534,6 +544,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
         memset(ws->dA, 0, sizeof(rnl_real) * TB * GH);
         if (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH)
             memset(ws->dR, 0, sizeof(rnl_real) * TB * GH);
+        rnl_pack('N', GH, H, p.U, H, ws->Pb);
         cell_backward(c->cell, &p, &ws->act[l], T, B, nact, dHin, &bw, &g);
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
         if (l == 0 && ws->x_sparse) {

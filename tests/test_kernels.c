@@ -192,6 +192,89 @@ static void test_gemm_dense_small(void) {
     CHECK(worst < 1e-6, "dense gemm scaled error %g", worst);
 }
 
+/* The packed path the cells use: B [PK, PN] packed from itself ('N') and from its transpose
+ * ('T'); every product over a block [k0, k0+K) x [c0, c0+N) of it (c0 on a panel boundary,
+ * N ending inside a panel or on one), batch 1..20, against the reference on the same block;
+ * guard columns after N untouched; the pack itself element by element, with its zero padding;
+ * on 2 and 3 threads the same bits as on one. */
+static void test_gemm_packed(void) {
+    rnl_rng r;
+    rnl_rng_seed(&r, 12);
+    static const int shapes[][2] = {{46, 138}, {36, 144}, {100, 100}, {1, 1}, {200, 129}, {600, 300}};
+    int cases = 0, packs_ok = 1;
+    double worst = 0;
+    for (size_t d = 0; d < sizeof shapes / sizeof *shapes; d++) {
+        const int PK = shapes[d][0], PN = shapes[d][1];
+        rnl_real *B = malloc(sizeof(rnl_real) * PK * PN), *BT = malloc(sizeof(rnl_real) * PK * PN);
+        rnl_real *P1 = malloc(sizeof(rnl_real) * rnl_packed_len(PK, PN));
+        rnl_real *P2 = malloc(sizeof(rnl_real) * rnl_packed_len(PK, PN));
+        for (int k = 0; k < PK * PN; k++) B[k] = (rnl_real)rnl_rng_normal(&r);
+        for (int i = 0; i < PK; i++)
+            for (int j = 0; j < PN; j++) BT[(size_t)j * PK + i] = B[(size_t)i * PN + j];
+        rnl_pack('N', PK, PN, B, PN, P1);
+        rnl_pack('T', PK, PN, BT, PK, P2);
+        for (int q = 0; q * RNL_PANEL < PN; q++)
+            for (int k = 0; k < PK; k++)
+                for (int j = 0; j < RNL_PANEL; j++) {
+                    const size_t at = ((size_t)q * PK + k) * RNL_PANEL + j;
+                    const int c = q * RNL_PANEL + j;
+                    const rnl_real want = c < PN ? B[(size_t)k * PN + c] : 0;
+                    packs_ok &= P1[at] == want && P2[at] == want;
+                }
+        const int k0s[] = {0, PK / 3, PK - 1}, c0s[] = {0, RNL_PANEL, 2 * RNL_PANEL};
+        for (int M = 1; M <= 20; M += M < 6 ? 1 : 7)
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) {
+                    const int k0 = k0s[a], c0 = c0s[b];
+                    if (c0 >= PN) continue;
+                    const int K = PK - k0 - (a == 1 ? PK / 5 : 0), N = PN - c0 - (b == 1 ? 3 : 0);
+                    if (K < 0 || N <= 0) continue;
+                    const int lda = K + 2, ldc = N + 4;
+                    const rnl_real alpha = (M & 1) ? 1 : 0.7f, beta = (rnl_real)((M + a + b) % 3) * 0.5f;
+                    rnl_real *A = malloc(sizeof(rnl_real) * M * lda);
+                    rnl_real *C1 = malloc(sizeof(rnl_real) * M * ldc), *C2 = malloc(sizeof(rnl_real) * M * ldc);
+                    for (int k = 0; k < M * lda; k++) A[k] = (rnl_real)rnl_rng_normal(&r);
+                    for (int k = 0; k < M * ldc; k++) C1[k] = C2[k] = (rnl_real)rnl_rng_normal(&r);
+                    rnl_gemm_packed(M, N, K, alpha, A, lda, (a + b) & 1 ? P1 : P2, PK, k0, c0, beta, C1, ldc);
+                    rnl_gemm_ref('N', 'N', M, N, K, alpha, A, lda, B + (size_t)k0 * PN + c0, PN, beta, C2, ldc);
+                    int guards = 1;
+                    for (int i = 0; i < M; i++)
+                        for (int j = 0; j < ldc; j++) {
+                            const size_t at = (size_t)i * ldc + j;
+                            if (j >= N) guards &= C1[at] == C2[at];
+                            else worst = fmax(worst, fabs(C1[at] - C2[at]) / (K + 1 + fabs(C2[at])));
+                        }
+                    CHECK(guards, "packed gemm %dx%dx%d (k0 %d, c0 %d) wrote past N", M, N, K, k0, c0);
+                    if (M == 16 && a == 0 && b == 0) { /* threads: the same bits */
+                        for (int nt = 2; nt <= 3; nt++) {
+                            memcpy(C2, C1, sizeof(rnl_real) * M * ldc);
+                            rnl_real *C3 = malloc(sizeof(rnl_real) * M * ldc);
+                            memcpy(C3, C1, sizeof(rnl_real) * M * ldc);
+                            rnl_set_threads(1);
+                            rnl_gemm_packed(M, N, K, alpha, A, lda, P1, PK, k0, c0, beta, C2, ldc);
+                            rnl_set_threads(nt);
+                            rnl_gemm_packed(M, N, K, alpha, A, lda, P1, PK, k0, c0, beta, C3, ldc);
+                            rnl_set_threads(1);
+                            CHECK(memcmp(C2, C3, sizeof(rnl_real) * M * ldc) == 0,
+                                  "packed gemm %dx%dx%d on %d threads differs", M, N, K, nt);
+                            free(C3);
+                        }
+                    }
+                    cases++;
+                    free(A);
+                    free(C1);
+                    free(C2);
+                }
+        free(B);
+        free(BT);
+        free(P1);
+        free(P2);
+    }
+    CHECK(packs_ok, "rnl_pack: a packed element or its padding is wrong");
+    printf("kernels: packed gemm, %d blocks, worst scaled error %.2e\n", cases, worst);
+    CHECK(cases > 300 && worst < 1e-6, "packed gemm: %d cases, scaled error %g", cases, worst);
+}
+
 static double normal_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -244,6 +327,7 @@ int main(void) {
     test_bernoulli();
     test_gemm_paths();
     test_gemm_dense_small();
+    test_gemm_packed();
     test_ziggurat();
     return CHECK_DONE("kernels");
 }
