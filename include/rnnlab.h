@@ -154,6 +154,11 @@ typedef struct {
 typedef struct rnl_workspace rnl_workspace;
 rnl_status rnl_workspace_create(rnl_workspace **out);
 void rnl_workspace_free(rnl_workspace *ws);
+/* Every forward pass first copies the weights into the layouts its products read (packed
+ * U^T, W^T, the output layer's W^T). With hold on, passes with the same params pointer reuse
+ * the copies the first one made: for evaluation and sampling, where the caller promises not
+ * to change params until hold is turned off (which, like turning it on, drops the copies). */
+void rnl_workspace_hold(rnl_workspace *ws, int on);
 
 /* Recurrent state carried between calls (truncated BPTT, sampling): h (and c for LSTM) of
  * every layer for B sequences. */

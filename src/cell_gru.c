@@ -32,15 +32,15 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
             rnl_gemm_packed(Bt, 2 * H, H, 1, hp, H, p->Pf, H, 0, 0, 1, at, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
-                for (int j = 0; j < 2 * H; j++) ab[j] = rnl_sigmoid(ab[j]);
+                rnl_sigmoid_row(ab, 2 * H);
                 for (int j = 0; j < H; j++) aux[(size_t)b * H + j] = ab[H + j] * hp[(size_t)b * H + j];
             }
             rnl_gemm_packed(Bt, H, H, 1, aux, H, p->Pf2, H, 0, 0, 1, at + 2 * H, G3);
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
+                rnl_tanh_row(ab + 2 * H, H);
                 for (int j = 0; j < H; j++) {
-                    rnl_real z = ab[j], hc = rnl_tanh(ab[2 * H + j]);
-                    ab[2 * H + j] = hc;
+                    rnl_real z = ab[j], hc = ab[2 * H + j];
                     h[(size_t)b * H + j] = (1 - z) * hp[(size_t)b * H + j] + z * hc;
                 }
             }
@@ -50,13 +50,16 @@ void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const
             for (int b = 0; b < Bt; b++) {
                 rnl_real *ab = at + (size_t)b * G3;
                 const rnl_real *rb = tmp + (size_t)b * G3;
-                for (int j = 0; j < 2 * H; j++) ab[j] = rnl_sigmoid(ab[j] + rb[j]);
+                for (int j = 0; j < 2 * H; j++) ab[j] += rb[j];
+                rnl_sigmoid_row(ab, 2 * H);
                 for (int j = 0; j < H; j++) {
                     rnl_real un = rb[2 * H + j] + p->extra[j];
-                    rnl_real z = ab[j], r = ab[H + j];
-                    rnl_real n = rnl_tanh(ab[2 * H + j] + r * un);
                     aux[(size_t)b * H + j] = un;
-                    ab[2 * H + j] = n;
+                    ab[2 * H + j] += ab[H + j] * un;
+                }
+                rnl_tanh_row(ab + 2 * H, H);
+                for (int j = 0; j < H; j++) {
+                    rnl_real z = ab[j], n = ab[2 * H + j];
                     h[(size_t)b * H + j] = (1 - z) * n + z * hp[(size_t)b * H + j];
                 }
             }

@@ -19,27 +19,27 @@
 #include "kernels.h"
 
 /* One row (sequence) of one step: the gate pre-activations in ai..ao become the gate values,
- * c and tanh(c) and h are written. Separate restrict pointers per gate let the compiler
- * vectorise the loop; the PyTorch variant passes zero peepholes (adding 0 is exact). */
+ * c and tanh(c) and h are written. The gate functions run over whole rows (rnl_sigmoid_row,
+ * rnl_tanh_row), the rest in loops the compiler vectorises (restrict pointers per gate); the
+ * PyTorch variant passes zero peepholes (adding 0 is exact). */
 static void lstm_row(int H, rnl_real *restrict ai, rnl_real *restrict af, rnl_real *restrict ac,
                      rnl_real *restrict ao, const rnl_real *restrict cp, rnl_real *restrict c,
                      rnl_real *restrict tc, rnl_real *restrict h, const rnl_real *restrict vi,
                      const rnl_real *restrict vf, const rnl_real *restrict vo) {
     for (int j = 0; j < H; j++) {
-        rnl_real ig = rnl_sigmoid(ai[j] + vi[j] * cp[j]);
-        rnl_real fg = rnl_sigmoid(af[j] + vf[j] * cp[j]);
-        rnl_real cc = rnl_tanh(ac[j]);
-        rnl_real cn = fg * cp[j] + ig * cc;
-        rnl_real og = rnl_sigmoid(ao[j] + vo[j] * cn);
-        rnl_real tcn = rnl_tanh(cn);
-        ai[j] = ig;
-        af[j] = fg;
-        ac[j] = cc;
-        ao[j] = og;
-        c[j] = cn;
-        tc[j] = tcn;
-        h[j] = og * tcn;
+        ai[j] += vi[j] * cp[j];
+        af[j] += vf[j] * cp[j];
     }
+    rnl_sigmoid_row(ai, 2 * H); /* i and f are adjacent: [i | f] */
+    rnl_tanh_row(ac, H);
+    for (int j = 0; j < H; j++) {
+        c[j] = af[j] * cp[j] + ai[j] * ac[j];
+        ao[j] += vo[j] * c[j];
+        tc[j] = c[j];
+    }
+    rnl_sigmoid_row(ao, H);
+    rnl_tanh_row(tc, H);
+    for (int j = 0; j < H; j++) h[j] = ao[j] * tc[j];
 }
 
 void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,

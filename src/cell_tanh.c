@@ -17,10 +17,8 @@ void rnl_tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
         const rnl_real *hp = a->Hs + (size_t)t * B * H;   /* [B, H] h_{t-1} */
         rnl_real *h = a->Hs + (size_t)(t + 1) * B * H;    /* [B, H] h_t */
         rnl_gemm_packed(Bt, H, H, 1, hp, H, p->Pf, H, 0, 0, 1, at, H);
-        for (size_t k = 0; k < (size_t)Bt * H; k++) {
-            at[k] = rnl_tanh(at[k]);
-            h[k] = at[k];
-        }
+        rnl_tanh_row(at, Bt * H);
+        memcpy(h, at, sizeof(rnl_real) * Bt * H);
         memcpy(h + (size_t)Bt * H, hp + (size_t)Bt * H, sizeof(rnl_real) * (B - Bt) * H);
     }
 }

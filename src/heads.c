@@ -43,7 +43,8 @@ static inline float bernoulli_term(float ak, float yk) {
     return (ak > 0 ? ak : 0.0f) + log1p_unit(rnl_exp(-ab)) - yk * ak;
 }
 
-/* One frame: at most a few hundred terms of O(1), summed in float. Sixteen partial sums
+/* A frame, or the frames of up to 16 sequences at one step (model.c): at most a few
+ * thousand terms of O(1), summed in float, ~100 per partial sum. Sixteen partial sums
  * (one vector) so the loop vectorises: a single running sum is an ordered reduction the
  * compiler must keep scalar. */
 double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da) {
@@ -51,7 +52,12 @@ double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *
     int k = 0;
     for (; k + 16 <= O; k += 16)
         for (int j = 0; j < 16; j++) part[j] += bernoulli_term(a[k + j], y[k + j]);
-    for (; k < O; k++) acc += bernoulli_term(a[k], y[k]);
+    if (k < O) { /* the last block as a vector; its padded lanes (a = y = 0) are not added */
+        float ta[16], ty[16];
+        rnl_tail_in(ta, a + k, O - k);
+        rnl_tail_in(ty, y + k, O - k);
+        for (int j = 0; j < 16; j++) part[j] += j < O - k ? bernoulli_term(ta[j], ty[j]) : 0.0f;
+    }
     for (int j = 0; j < 16; j++) acc += part[j];
     if (da) rnl_bernoulli_grad(a, y, O, 1, da);
     return acc;
@@ -59,7 +65,16 @@ double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *
 #endif
 
 void rnl_bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, rnl_real scale, rnl_real *da) {
-    for (int k = 0; k < O; k++) da[k] = (rnl_sigmoid(a[k]) - y[k]) * scale;
+    int k = 0;
+    for (; k + 16 <= O; k += 16)
+        for (int j = 0; j < 16; j++) da[k + j] = (rnl_sigmoid(a[k + j]) - y[k + j]) * scale;
+    if (k < O) {
+        rnl_real ta[16], ty[16], td[16];
+        rnl_tail_in(ta, a + k, O - k);
+        rnl_tail_in(ty, y + k, O - k);
+        for (int j = 0; j < 16; j++) td[j] = (rnl_sigmoid(ta[j]) - ty[j]) * scale;
+        rnl_tail_out(da + k, td, O - k);
+    }
 }
 
 /* Mixture of diagonal Gaussians (see rnnlab.h for the layout). With responsibilities

@@ -382,3 +382,20 @@ void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_r
 #endif
     blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
+
+/* The gate functions over a row, 16 values at a time, the last block through rnl_tail_in. */
+#define RNL_ROW_APPLY(f, x, n)                                      \
+    do {                                                            \
+        int j_ = 0;                                                 \
+        for (; j_ + 16 <= (n); j_ += 16)                            \
+            for (int q_ = 0; q_ < 16; q_++) (x)[j_ + q_] = f((x)[j_ + q_]); \
+        if (j_ < (n)) {                                             \
+            rnl_real t_[16];                                        \
+            rnl_tail_in(t_, (x) + j_, (n) - j_);                    \
+            for (int q_ = 0; q_ < 16; q_++) t_[q_] = f(t_[q_]);     \
+            rnl_tail_out((x) + j_, t_, (n) - j_);                   \
+        }                                                           \
+    } while (0)
+void rnl_sigmoid_row(rnl_real *restrict x, int n) { RNL_ROW_APPLY(rnl_sigmoid, x, n); }
+void rnl_tanh_row(rnl_real *restrict x, int n) { RNL_ROW_APPLY(rnl_tanh, x, n); }
+#undef RNL_ROW_APPLY

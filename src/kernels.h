@@ -48,6 +48,31 @@ void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int
 /* dst[cols, rows] = src[rows, cols]^T */
 void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst);
 
+/* ---------------------------------------------------------------- row tails --------- */
+/* A row whose length is not a multiple of 16 ends in a block of n < 16 values. Moved into a
+ * zero-padded 16-wide local (by masked loads and stores on AVX-512), that block runs as one
+ * vector like the rest of the row instead of as a scalar loop, which at H = 36..100 cost as
+ * much as the vector part (the gate functions divide). */
+#if defined(__AVX512F__) && !defined(RNL_DOUBLE)
+#include <immintrin.h>
+static inline void rnl_tail_in(rnl_real t[16], const rnl_real *x, int n) {
+    _mm512_storeu_ps(t, _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), x));
+}
+static inline void rnl_tail_out(rnl_real *x, const rnl_real t[16], int n) {
+    _mm512_mask_storeu_ps(x, (__mmask16)((1u << n) - 1u), _mm512_loadu_ps(t));
+}
+#else
+static inline void rnl_tail_in(rnl_real t[16], const rnl_real *x, int n) {
+    for (int q = 0; q < 16; q++) t[q] = q < n ? x[q] : 0;
+}
+static inline void rnl_tail_out(rnl_real *x, const rnl_real t[16], int n) {
+    for (int q = 0; q < n; q++) x[q] = t[q];
+}
+#endif
+/* x[0..n) = sigmoid(x), tanh(x) in place (rnl_sigmoid, rnl_tanh below), whole vectors. */
+void rnl_sigmoid_row(rnl_real *x, int n);
+void rnl_tanh_row(rnl_real *x, int n);
+
 /* ---------------------------------------------------------------- activations ------- */
 /* The reference versions call libm; the fast float versions below are branch-free so the
  * gate loops vectorise, and tests/test_kernels.c checks them against the reference over the

@@ -277,11 +277,17 @@ struct rnl_workspace {
     rnl_real *dH1, *dH2;      /* [T*B, H] ping-pong gradients on layer outputs */
     rnl_real *dhn, *dcn;      /* [B, H] */
     rnl_real *tmp;            /* [B, 3H] (4H for safety) */
-    rnl_real *Pf;             /* U^T packed for the forward of the layer being run */
-    rnl_real *Pb;             /* U packed for the backward of the layer being run */
+    /* Weight copies in the layouts the products read; at the start of the arena, where their
+     * place does not depend on (T, B). */
+    rnl_real *Pf[RNL_MAX_LAYERS]; /* each layer's U^T packed (GRU paper: two parts) */
+    rnl_real *Pb;             /* U packed, for the backward of the layer being run */
+    rnl_real *Po;             /* [H, width] the output layer's W^T packed */
+    rnl_real *Pob;            /* [width, H] the output layer's W packed (backward) */
     rnl_real *WT0;            /* [I, G*H] layer 0's W transposed (sparse inputs) */
     rnl_real *dWT0;           /* [I, G*H] gradient of WT0 (sparse inputs) */
     int x_sparse;             /* layer 0's inputs are mostly zeros (piano roll) */
+    int hold;                 /* rnl_workspace_hold */
+    const rnl_real *held;     /* the params the copies above were made from, if held */
 };
 
 rnl_status rnl_workspace_create(rnl_workspace **out) {
@@ -299,6 +305,11 @@ void rnl_workspace_free(rnl_workspace *ws) {
 
 const rnl_real *rnl_workspace_logits(const rnl_workspace *ws) { return ws->logits; }
 
+void rnl_workspace_hold(rnl_workspace *ws, int on) {
+    ws->hold = on != 0;
+    ws->held = NULL;
+}
+
 /* Carve (or, with base NULL, only count) the buffers for a (T, B) pass. */
 static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_real *base) {
     const size_t TB = (size_t)T * B, H = c->hidden, GH = (size_t)rnl_cell_gates(c->cell) * H;
@@ -309,6 +320,13 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
         if (base) (ptr) = base + off;                 \
         off += ((size_t)(n) + 15) & ~(size_t)15;      \
     } while (0)
+    for (int l = 0; l < c->layers; l++)
+        TAKE(ws->Pf[l], rnl_packed_len((int)H, (int)(2 * H)) + rnl_packed_len((int)H, (int)GH));
+    TAKE(ws->Pb, rnl_packed_len((int)GH, (int)H));
+    TAKE(ws->Po, rnl_packed_len((int)H, (int)W));
+    TAKE(ws->Pob, rnl_packed_len((int)W, (int)H));
+    TAKE(ws->WT0, (size_t)c->input * GH);
+    TAKE(ws->dWT0, (size_t)c->input * GH);
     for (int l = 0; l < c->layers; l++) {
         rnl_layer_act *a = &ws->act[l];
         TAKE(a->A, TB * GH);
@@ -327,10 +345,6 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
     TAKE(ws->dhn, B * H);
     TAKE(ws->dcn, B * H);
     TAKE(ws->tmp, B * 4 * H);
-    TAKE(ws->Pf, rnl_packed_len((int)H, (int)(2 * H)) + rnl_packed_len((int)H, (int)GH));
-    TAKE(ws->Pb, rnl_packed_len((int)GH, (int)H));
-    TAKE(ws->WT0, (size_t)c->input * GH);
-    TAKE(ws->dWT0, (size_t)c->input * GH);
 #undef TAKE
     return off;
 }
@@ -344,6 +358,7 @@ static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int 
         free(ws->arena);
         ws->arena = p;
         ws->cap = need;
+        ws->held = NULL;
     }
     if (T > ws->nact_cap) {
         int *p = realloc(ws->nact, sizeof(int) * T);
@@ -373,9 +388,9 @@ static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, cons
     p->variant = c->variant;
     p->W = params + o;
     p->U = params + oU;
-    p->Pf = ws->Pf;
+    p->Pf = ws->Pf[l];
     p->Pf2 = c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PAPER
-                 ? ws->Pf + rnl_packed_len(H, 2 * H) : NULL;
+                 ? ws->Pf[l] + rnl_packed_len(H, 2 * H) : NULL;
     p->Pb = ws->Pb;
     p->b = params + ob;
     p->extra = has_extra ? params + oe : NULL;
@@ -421,6 +436,9 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
                         state->layers, state->B, state->H);
     rnl_status st = ws_prepare(ws, c, T, B);
     if (st) return st;
+    /* the weight copies are remade unless held for these params */
+    const int fresh = !(ws->hold && ws->held == params);
+    if (fresh) ws->held = NULL; /* until this pass has remade them all */
     int *nact = ws->nact;
     for (int t = 0, b = B; t < T; t++) {
         while (b > 0 && bt->len[b - 1] <= t) b--;
@@ -452,15 +470,17 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         rnl_layer_act *a = &ws->act[l];
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
         const int GH = G * H;
-        if (p.Pf2) { /* GRU paper: the z, r blocks and U_h apart */
-            rnl_pack('T', H, 2 * H, p.U, H, ws->Pf);
-            rnl_pack('T', H, H, p.U + (size_t)2 * H * H, H, ws->Pf + rnl_packed_len(H, 2 * H));
-        } else {
-            rnl_pack('T', H, GH, p.U, H, ws->Pf);
+        if (fresh) {
+            if (p.Pf2) { /* GRU paper: the z, r blocks and U_h apart */
+                rnl_pack('T', H, 2 * H, p.U, H, ws->Pf[l]);
+                rnl_pack('T', H, H, p.U + (size_t)2 * H * H, H, ws->Pf[l] + rnl_packed_len(H, 2 * H));
+            } else {
+                rnl_pack('T', H, GH, p.U, H, ws->Pf[l]);
+            }
+            if (l == 0) rnl_transpose(p.W, GH, p.I, ws->WT0);
         }
         for (size_t r = 0; r < TB; r++) memcpy(a->A + r * GH, p.b, sizeof(rnl_real) * GH);
         if (l == 0 && ws->x_sparse) { /* A = b + x W^T */
-            rnl_transpose(p.W, GH, p.I, ws->WT0);
             rnl_gemm_sparse_a((int)TB, GH, p.I, 1, in, p.I, ws->WT0, GH, 1, a->A, GH);
         } else {
             rnl_gemm('N', 'T', (int)TB, GH, p.I, 1, in, p.I, p.W, p.I, 1, a->A, GH);
@@ -478,11 +498,13 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
             if (a->Cs) memcpy(state->c + (size_t)l * B * H, a->Cs + TB * H, sizeof(rnl_real) * B * H);
         }
     }
+    /* logits = b + h W^T, the bias rows first (as for A) */
     const rnl_real *htop = ws->act[c->layers - 1].Hs + (size_t)B * H;
     const rnl_real *oW = params + m->out_off, *ob = oW + (size_t)width * H;
-    rnl_gemm('N', 'T', (int)TB, width, H, 1, htop, H, oW, H, 0, ws->logits, width);
-    for (size_t r = 0; r < TB; r++)
-        for (int j = 0; j < width; j++) ws->logits[r * width + j] += ob[j];
+    if (fresh) rnl_pack('T', H, width, oW, H, ws->Po);
+    for (size_t r = 0; r < TB; r++) memcpy(ws->logits + r * width, ob, sizeof(rnl_real) * width);
+    rnl_gemm_packed((int)TB, width, H, 1, htop, H, ws->Po, H, 0, 0, 1, ws->logits, width);
+    ws->held = ws->hold ? params : NULL;
     return RNL_OK;
 }
 
@@ -504,22 +526,26 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
     double nll = 0.0;
     if (grad) memset(ws->dlog, 0, sizeof(rnl_real) * TB * width);
     const rnl_real inv = grad ? (rnl_real)(1.0 / scale) : 0;
-    for (int t = 0; t < T; t++)
+    for (int t = 0; t < T; t++) {
+        if (c->head == RNL_HEAD_BERNOULLI) {
+            /* The valid rows of a step are contiguous (width = O): one call for all of them.
+             * The loss value only when asked for: training needs only the gradient. */
+            const size_t r = (size_t)t * B;
+            for (int b = 0; nll_sum && b < nact[t]; b += 16) /* float partial sums: 16 rows at most */
+                nll += rnl_bernoulli_nll(ws->logits + (r + b) * O, bt->y + (r + b) * O,
+                                         (nact[t] - b < 16 ? nact[t] - b : 16) * O, NULL);
+            if (grad)
+                rnl_bernoulli_grad(ws->logits + r * O, bt->y + r * O, nact[t] * O, inv, ws->dlog + r * O);
+            continue;
+        }
         for (int b = 0; b < nact[t]; b++) {
             size_t r = (size_t)t * B + b;
             rnl_real *d = grad ? ws->dlog + r * width : NULL;
-            const rnl_real *a = ws->logits + r * width, *yr = bt->y + r * O;
-            if (c->head == RNL_HEAD_BERNOULLI) {
-                /* The gradient always comes from the fast kernel; the loss value (libm,
-                 * exact) only when asked for — training does not need it. */
-                if (nll_sum) nll += rnl_bernoulli_nll(a, yr, O, NULL);
-                if (d) rnl_bernoulli_grad(a, yr, O, inv, d);
-            } else {
-                nll += rnl_mog_nll(a, yr, O, c->mixtures, d);
-                if (d)
-                    for (int j = 0; j < width; j++) d[j] *= inv;
-            }
+            nll += rnl_mog_nll(ws->logits + r * width, bt->y + r * O, O, c->mixtures, d);
+            if (d)
+                for (int j = 0; j < width; j++) d[j] *= inv;
         }
+    }
     if (nll_sum) *nll_sum = nll;
     if (!isfinite(nll)) return rnl_fail(RNL_ERR_NUMERIC, "the loss is not finite (%g)", nll);
     if (!grad || T == 0) return RNL_OK;
@@ -532,7 +558,8 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
     for (size_t r = 0; r < TB; r++)
         for (int j = 0; j < width; j++) gob[j] += ws->dlog[r * width + j];
     rnl_real *dHin = ws->dH1, *dX = ws->dH2;
-    rnl_gemm('N', 'N', (int)TB, H, width, 1, ws->dlog, width, oW, H, 0, dHin, H);
+    rnl_pack('N', width, H, oW, H, ws->Pob);
+    rnl_gemm_packed((int)TB, H, width, 1, ws->dlog, width, ws->Pob, width, 0, 0, 0, dHin, H);
 
     /* Layers, top to bottom. */
     for (int l = c->layers - 1; l >= 0; l--) {

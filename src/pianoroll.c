@@ -469,6 +469,7 @@ rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int
     rnl_state *state = NULL;
     rnl_status st = (!r || !x || !logits) ? rnl_fail(RNL_ERR_NOMEM, "sample: out of memory") : RNL_OK;
     if (!st) st = rnl_workspace_create(&ws);
+    if (!st) rnl_workspace_hold(ws, 1); /* the model's weights, unchanged while sampling */
     if (!st) st = rnl_state_create(m, 1, &state);
     if (!st && P) memcpy(r, prime, (size_t)P * K);
     rnl_rng rng;

@@ -574,6 +574,7 @@ rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
     if (!st && prime) memcpy(stream, prime, used * sizeof *stream);
     free(prime);
     if (!st) st = rnl_workspace_create(&ws);
+    if (!st) rnl_workspace_hold(ws, 1); /* the model's weights, unchanged while sampling */
     if (!st) st = rnl_state_create(m, 1, &state);
     if (!st) rnl_state_zero(state);
     rnl_rng rng;

@@ -152,6 +152,7 @@ rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     batcher bb = {0};
     rnl_status st = RNL_OK;
     const int chunk = 16;
+    rnl_workspace_hold(ws, 1); /* params do not change during the evaluation */
     for (int i = 0; i < n && !st; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;
         rnl_batch bt;
@@ -161,6 +162,7 @@ rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         *nll_sum += nll;
         *frames += fr;
     }
+    rnl_workspace_hold(ws, 0);
     batcher_free(&bb);
     free(order);
     return st;

@@ -92,6 +92,7 @@ int cmd_bench(int argc, char **argv) {
     } while (el < seconds);
     double train_sps = iters * steps_per_iter / el;
     long iters_i = 0;
+    rnl_workspace_hold(ws, 1); /* as rnl_eval_split does */
     t0 = clock_fn();
     do {
         if ((st = rnl_forward_backward(m, ws, p, &bt, NULL, 1, NULL, &nll))) return cli_fail(st);
