@@ -275,6 +275,27 @@ static void test_gemm_packed(void) {
     CHECK(cases > 300 && worst < 1e-6, "packed gemm: %d cases, scaled error %g", cases, worst);
 }
 
+/* The row forms of the gate functions give the scalar functions' bits on every element,
+ * for every row length around the vector width, and leave the element after the row alone. */
+static void test_rows(void) {
+    rnl_rng r;
+    rnl_rng_seed(&r, 13);
+    int ok = 1;
+    for (int n = 1; n <= 70; n++) {
+        rnl_real x[72], s1[72], s2[72];
+        for (int k = 0; k < 72; k++) x[k] = (rnl_real)(8 * rnl_rng_normal(&r));
+        memcpy(s1, x, sizeof x);
+        memcpy(s2, x, sizeof x);
+        rnl_sigmoid_row(s1, n);
+        rnl_tanh_row(s2, n);
+        for (int k = 0; k < 72; k++) {
+            ok &= k < n ? s1[k] == rnl_sigmoid(x[k]) : s1[k] == x[k];
+            ok &= k < n ? s2[k] == rnl_tanh(x[k]) : s2[k] == x[k];
+        }
+    }
+    CHECK(ok, "rnl_sigmoid_row / rnl_tanh_row differ from the scalar functions");
+}
+
 static double normal_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -328,6 +349,7 @@ int main(void) {
     test_gemm_paths();
     test_gemm_dense_small();
     test_gemm_packed();
+    test_rows();
     test_ziggurat();
     return CHECK_DONE("kernels");
 }

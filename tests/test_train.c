@@ -198,6 +198,53 @@ static void test_state_carry(void) {
     }
 }
 
+/* rnl_workspace_hold: held passes with the same params give the bits of fresh passes, over
+ * batches of different shapes (the arena regrows); another params pointer, or changed
+ * params after the hold is dropped, are used, not the held copies. */
+static void test_hold(void) {
+    for (int cell = 0; cell < 3; cell++) {
+        rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 6, 5, 5, 0};
+        rnl_model *m;
+        rnl_workspace *ws;
+        rnl_model_create(&c, &m);
+        rnl_model_init(m, 3, 0);
+        rnl_workspace_create(&ws);
+        const size_t n = rnl_model_nparams(m);
+        rnl_real *p1 = rnl_model_params(m), *p2 = malloc(sizeof(rnl_real) * n);
+        for (size_t k = 0; k < n; k++) p2[k] = p1[k] * 0.5f;
+        rnl_rng r;
+        rnl_rng_seed(&r, 9);
+        enum { T = 12, B = 3 };
+        rnl_real x[T * B * 5], y[T * B * 5];
+        for (int k = 0; k < T * B * 5; k++) {
+            x[k] = rnl_rng_uniform(&r) < 0.5;
+            y[k] = rnl_rng_uniform(&r) < 0.4;
+        }
+        int la[B] = {12, 12, 7}, lb[1] = {4};
+        rnl_batch ba = {T, B, la, x, y}, bb = {4, 1, lb, x, y};
+        double fa1, fb1, fa2, ha1, hb1, ha2, hx, hy;
+        rnl_forward_backward(m, ws, p1, &ba, NULL, 1, NULL, &fa1);
+        rnl_forward_backward(m, ws, p1, &bb, NULL, 1, NULL, &fb1);
+        rnl_forward_backward(m, ws, p2, &ba, NULL, 1, NULL, &fa2);
+        rnl_workspace_hold(ws, 1);
+        rnl_forward_backward(m, ws, p1, &bb, NULL, 1, NULL, &hb1);
+        rnl_forward_backward(m, ws, p1, &ba, NULL, 1, NULL, &ha1);
+        rnl_forward_backward(m, ws, p2, &ba, NULL, 1, NULL, &ha2);
+        rnl_forward_backward(m, ws, p1, &bb, NULL, 1, NULL, &hx);
+        CHECK(ha1 == fa1 && hb1 == fb1 && ha2 == fa2 && hx == fb1,
+              "%s: held passes differ from fresh ones (%.17g %.17g %.17g %.17g / %.17g %.17g %.17g)",
+              rnl_cell_name(c.cell), ha1, hb1, ha2, hx, fa1, fb1, fa2);
+        rnl_workspace_hold(ws, 0);
+        for (size_t k = 0; k < n; k++) p1[k] *= 0.5f; /* p1 now equals p2 */
+        rnl_forward_backward(m, ws, p1, &ba, NULL, 1, NULL, &hy);
+        CHECK(hy == fa2, "%s: after the hold, changed params are not used (%.17g vs %.17g)",
+              rnl_cell_name(c.cell), hy, fa2);
+        free(p2);
+        rnl_workspace_free(ws);
+        rnl_model_free(m);
+    }
+}
+
 static void test_gemm(void) {
     rnl_rng r;
     rnl_rng_seed(&r, 11);
@@ -231,6 +278,7 @@ int main(void) {
     test_optim_by_hand();
     test_init();
     test_state_carry();
+    test_hold();
     test_gemm();
     return CHECK_DONE("train pieces");
 }
