@@ -3,6 +3,7 @@
  * in the resume state so a resumed run continues the exact same stream. */
 #include <math.h>
 #include "rnnlab.h"
+#include "util.h"
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -65,6 +66,7 @@ static double zig_x[ZIG_N + 1], zig_f[ZIG_N + 1];
  * k[i] = 2^23·x[i+1]/x[i], and the position's scale to a value, w[i] = x[i]·2^-23. */
 static uint32_t zig_k[ZIG_N];
 static float zig_w[ZIG_N];
+static uint32_t zig_wk[2 * ZIG_N]; /* (bits of w[i], k[i]) pairs, for the AVX-512 lookups */
 static int zig_ready;
 
 static void zig_init(void) {
@@ -77,6 +79,9 @@ static void zig_init(void) {
     for (int i = 0; i < ZIG_N; i++) {
         zig_k[i] = (uint32_t)(0x1.0p23 * (zig_x[i + 1] / zig_x[i]));
         zig_w[i] = (float)(zig_x[i] * 0x1.0p-23);
+        union { float f; uint32_t b; } wb = {zig_w[i]};
+        zig_wk[2 * i] = wb.b;
+        zig_wk[2 * i + 1] = zig_k[i];
     }
     zig_ready = 1;
 }
@@ -137,22 +142,105 @@ static void lanes_fill(uint64_t st[4][8], uint32_t *out /* [ZB] */) {
 }
 
 /* The rectangle step of a block: o[j] += sigma·(draw j) for every draw inside its
- * rectangle, miss[j] = 1 for the others (left for zig_slow). Branch-free; accumulating here
- * rather than in a second pass keeps batch-1 training ~3 % faster. */
+ * rectangle; the others (left for zig_slow) are marked by bit j mod 16 of mbits[j / 16].
+ * Branch-free; accumulating here rather than in a second pass keeps batch-1 training ~3 %
+ * faster. */
 static int zig_block(const uint32_t *restrict w, int m, float sg, rnl_real *restrict o,
-                     uint32_t *restrict miss) {
+                     uint16_t *restrict mbits) {
     int misses = 0;
-    for (int j = 0; j < m; j++) {
-        const uint32_t i = w[j] & 0xff, u = w[j] >> 9, neg = (w[j] & 0x100) << 23;
-        union { float f; uint32_t b; } v = {(float)u * zig_w[i] * sg};
-        v.b ^= neg;
-        const uint32_t out = u >= zig_k[i];
-        v.b &= out - 1u; /* +0 for a miss */
-        o[j] += v.f;
-        miss[j] = out;
-        misses += (int)out;
+    for (int j0 = 0; j0 < m; j0 += 16) {
+        const int n = m - j0 < 16 ? m - j0 : 16;
+        uint32_t bits = 0;
+        for (int q = 0; q < n; q++) {
+            const int j = j0 + q;
+            const uint32_t i = w[j] & 0xff, u = w[j] >> 9, neg = (w[j] & 0x100) << 23;
+            union { float f; uint32_t b; } v = {(float)u * zig_w[i] * sg};
+            v.b ^= neg;
+            const uint32_t out = u >= zig_k[i];
+            v.b &= out - 1u; /* +0 for a miss */
+            o[j] += v.f;
+            bits |= out << q;
+            misses += (int)out;
+        }
+        mbits[j0 / 16] = (uint16_t)bits;
     }
     return misses;
+}
+
+#if defined(__AVX512F__) && !defined(RNL_DOUBLE)
+/* The same two steps in AVX-512 intrinsics, the same bits (tests/test_kernels.c compares
+ * them with the plain loops above): GCC 12 kept the eight lanes in scalar registers and
+ * emulated the table lookups element by element, 2.4 ns per draw. */
+#include <immintrin.h>
+#define RNL_ZIG_FAST 1
+static void lanes_fill_fast(uint64_t st[4][8], uint32_t *out /* [ZB] */) {
+    __m512i s0 = _mm512_loadu_si512(st[0]), s1 = _mm512_loadu_si512(st[1]);
+    __m512i s2 = _mm512_loadu_si512(st[2]), s3 = _mm512_loadu_si512(st[3]);
+    for (int step = 0; step < ZB / 16; step++) {
+        __m512i res = _mm512_add_epi64(_mm512_slli_epi64(s1, 2), s1); /* s1·5 */
+        res = _mm512_rol_epi64(res, 7);
+        res = _mm512_add_epi64(_mm512_slli_epi64(res, 3), res); /* ·9 */
+        _mm256_storeu_si256((__m256i *)(out + step * 16), _mm512_cvtepi64_epi32(res));
+        _mm256_storeu_si256((__m256i *)(out + step * 16 + 8),
+                            _mm512_cvtepi64_epi32(_mm512_srli_epi64(res, 32)));
+        const __m512i t = _mm512_slli_epi64(s1, 17);
+        s2 = _mm512_xor_si512(s2, s0);
+        s3 = _mm512_xor_si512(s3, s1);
+        s1 = _mm512_xor_si512(s1, s2);
+        s0 = _mm512_xor_si512(s0, s3);
+        s2 = _mm512_xor_si512(s2, t);
+        s3 = _mm512_rol_epi64(s3, 45);
+    }
+    _mm512_storeu_si512(st[0], s0);
+    _mm512_storeu_si512(st[1], s1);
+    _mm512_storeu_si512(st[2], s2);
+    _mm512_storeu_si512(st[3], s3);
+}
+
+static int zig_block_fast(const uint32_t *restrict w, int m, float sg, float *restrict o,
+                          uint16_t *restrict mbits) {
+    int misses = 0;
+    const __m512i lo8 = _mm512_set1_epi32(0xff), bit8 = _mm512_set1_epi32(0x100);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512 vs = _mm512_set1_ps(sg);
+    for (int j = 0; j < m; j += 16) {
+        const __mmask16 valid = m - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (m - j)) - 1u);
+        const __m512i wv = _mm512_loadu_si512(w + j);
+        const __m512i i = _mm512_and_si512(wv, lo8), u = _mm512_srli_epi32(wv, 9);
+        const __m512i neg = _mm512_slli_epi32(_mm512_and_si512(wv, bit8), 23);
+        /* (w[i], k[i]) pairs: two gathers of 8 64-bit entries, then even and odd halves */
+        const __m512i g0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(i), zig_wk, 8);
+        const __m512i g1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(i, 1), zig_wk, 8);
+        const __m512 wt = _mm512_castsi512_ps(_mm512_permutex2var_epi32(g0, even, g1));
+        const __m512i kt = _mm512_permutex2var_epi32(g0, odd, g1);
+        __m512 v = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(u), wt), vs);
+        v = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), neg));
+        const __mmask16 out = _mm512_cmpge_epu32_mask(u, kt) & valid;
+        const __m512 ov = _mm512_maskz_loadu_ps(valid, o + j);
+        _mm512_mask_storeu_ps(o + j, valid & (__mmask16)~out, _mm512_add_ps(ov, v));
+        mbits[j / 16] = out;
+        misses += __builtin_popcount(out);
+    }
+    return misses;
+}
+#endif
+
+void rnl_rng_lanes(uint64_t st[4][8], uint32_t out[256], int fast) {
+#ifdef RNL_ZIG_FAST
+    if (fast) {
+        lanes_fill_fast(st, out);
+        return;
+    }
+#endif
+    lanes_fill(st, out);
+}
+
+int rnl_rng_zig_block(const uint32_t *w, int m, float sg, rnl_real *o, uint16_t *mbits, int fast) {
+#ifdef RNL_ZIG_FAST
+    if (fast) return zig_block_fast(w, m, sg, o, mbits);
+#endif
+    return zig_block(w, m, sg, o, mbits);
 }
 
 void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
@@ -160,15 +248,21 @@ void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
     uint64_t st[4][8], x = rnl_rng_next(r);
     for (int l = 0; l < 8; l++)
         for (int i = 0; i < 4; i++) st[i][l] = splitmix64(&x);
-    uint32_t w[ZB], miss[ZB];
+    uint32_t w[ZB];
+    uint16_t mbits[ZB / 16];
     for (size_t k0 = 0; k0 < n; k0 += ZB) {
         const int m = n - k0 < ZB ? (int)(n - k0) : ZB;
         rnl_real *o = out + k0;
+#ifdef RNL_ZIG_FAST
+        lanes_fill_fast(st, w);
+        int misses = zig_block_fast(w, m, (float)sigma, o, mbits);
+#else
         lanes_fill(st, w);
-        int misses = zig_block(w, m, (float)sigma, o, miss);
-        for (int j = 0; misses && j < m; j++)
-            if (miss[j]) {
-                const int i = (int)(w[j] & 0xff);
+        int misses = zig_block(w, m, (float)sigma, o, mbits);
+#endif
+        for (int q = 0; misses && q < (m + 15) / 16; q++) /* ~3 misses per block */
+            for (unsigned bits = mbits[q]; bits; bits &= bits - 1) {
+                const int j = q * 16 + __builtin_ctz(bits), i = (int)(w[j] & 0xff);
                 const double d = zig_slow(r, i, (double)(w[j] >> 9) * zig_x[i] * 0x1.0p-23);
                 o[j] += (float)(sigma * ((w[j] & 0x100) ? -d : d));
                 misses--;
