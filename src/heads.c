@@ -27,14 +27,14 @@ double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *
  * relative. */
 static inline float log1p_unit(float e) {
     float s = e / (2.0f + e), z = s * s;
-    float p = 1.0f / 15.0f;
-    p = p * z + 1.0f / 13.0f;
-    p = p * z + 1.0f / 11.0f;
-    p = p * z + 1.0f / 9.0f;
-    p = p * z + 1.0f / 7.0f;
-    p = p * z + 1.0f / 5.0f;
-    p = p * z + 1.0f / 3.0f;
-    p = p * z + 1.0f;
+    float p = 1.0f / 15.0f; /* fmaf: see rnl_exp in kernels.h */
+    p = fmaf(p, z, 1.0f / 13.0f);
+    p = fmaf(p, z, 1.0f / 11.0f);
+    p = fmaf(p, z, 1.0f / 9.0f);
+    p = fmaf(p, z, 1.0f / 7.0f);
+    p = fmaf(p, z, 1.0f / 5.0f);
+    p = fmaf(p, z, 1.0f / 3.0f);
+    p = fmaf(p, z, 1.0f);
     return 2.0f * s * p;
 }
 
