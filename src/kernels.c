@@ -283,6 +283,23 @@ void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int
 /* Row by row: the non-zeros of A's row are listed first (one pass over K), then C's row
  * is set from beta·C and the listed rows of B, whole rows at a time (contiguous, the
  * compiler vectorises them; no column blocking and no partial-vector loop). */
+/* The indices of the non-zeros of a[0..n), n <= 128, into idx; returns their count. */
+static int list_nonzeros(const rnl_real *a, int n, int *idx) {
+    int nz = 0, k = 0;
+#ifdef RNL_DENSE_SMALL /* 16 at a time: a compare mask, then its set bits */
+    for (; k + 16 <= n; k += 16) {
+        unsigned bits = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + k), _mm512_setzero_ps(),
+                                           _CMP_NEQ_UQ); /* NaN counts as non-zero */
+        for (; bits; bits &= bits - 1) idx[nz++] = k + __builtin_ctz(bits);
+    }
+#endif
+    for (; k < n; k++) {
+        idx[nz] = k;
+        nz += a[k] != 0;
+    }
+    return nz;
+}
+
 void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                        const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     enum { LIST = 128 };
@@ -295,22 +312,27 @@ void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, i
         else if (beta != 1)
             for (int j = 0; j < N; j++) c[j] *= beta;
         for (int k0 = 0; k0 < K; k0 += LIST) {
-            const int kn = K - k0 < LIST ? K - k0 : LIST;
-            int nz = 0, k = 0;
-#ifdef RNL_DENSE_SMALL /* 16 at a time: a compare mask, then its set bits */
-            for (; k + 16 <= kn; k += 16) {
-                unsigned bits = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + k0 + k), _mm512_setzero_ps(),
-                                                   _CMP_NEQ_UQ); /* NaN counts as non-zero */
-                for (; bits; bits &= bits - 1) idx[nz++] = k0 + k + __builtin_ctz(bits);
-            }
-#endif
-            for (; k < kn; k++) {
-                idx[nz] = k0 + k;
-                nz += a[k0 + k] != 0;
-            }
+            const int nz = list_nonzeros(a + k0, K - k0 < LIST ? K - k0 : LIST, idx);
             for (int q = 0; q < nz; q++) {
-                const rnl_real s = alpha * a[idx[q]];
-                const rnl_real *restrict b = B + (size_t)idx[q] * ldb;
+                const rnl_real s = alpha * a[k0 + idx[q]];
+                const rnl_real *restrict b = B + (size_t)(k0 + idx[q]) * ldb;
+                for (int j = 0; j < N; j++) c[j] = RNL_MADD(s, b[j], c[j]);
+            }
+        }
+    }
+}
+
+void rnl_gemm_sparse_at(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                        const rnl_real *B, int ldb, rnl_real *C, int ldc) {
+    enum { LIST = 128 };
+    int idx[LIST];
+    for (int r = 0; r < K; r++) {
+        const rnl_real *a = A + (size_t)r * lda, *restrict b = B + (size_t)r * ldb;
+        for (int i0 = 0; i0 < M; i0 += LIST) {
+            const int nz = list_nonzeros(a + i0, M - i0 < LIST ? M - i0 : LIST, idx);
+            for (int q = 0; q < nz; q++) {
+                const rnl_real s = alpha * a[i0 + idx[q]];
+                rnl_real *restrict c = C + (size_t)(i0 + idx[q]) * ldc;
                 for (int j = 0; j < N; j++) c[j] = RNL_MADD(s, b[j], c[j]);
             }
         }

@@ -45,6 +45,11 @@ void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P);
 void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                      const rnl_real *P, int PK, int k0, int c0, rnl_real beta, rnl_real *C,
                      int ldc);
+/* C[M,N] += alpha * A^T·B with A [K,M] (lda) mostly zero, B [K,N]: for each row r of A,
+ * the rows of C that its non-zeros select get alpha·a·B[r,:] (the input weights' gradient
+ * of a piano-roll layer, X^T·dA). Same result as rnl_gemm('T','N', ..., beta 1). */
+void rnl_gemm_sparse_at(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
+                        const rnl_real *B, int ldb, rnl_real *C, int ldc);
 /* dst[cols, rows] = src[rows, cols]^T */
 void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst);
 

@@ -577,15 +577,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
         if (l == 0 && ws->x_sparse) {
             /* dW^T [I, GH] = X^T dA as a sum over the non-zeros of X, then added transposed. */
             memset(ws->dWT0, 0, sizeof(rnl_real) * (size_t)p.I * GH);
-            for (size_t r = 0; r < TB; r++) {
-                const rnl_real *xr = in + r * p.I, *dar = ws->dA + r * GH;
-                for (int k = 0; k < p.I; k++) {
-                    if (xr[k] == 0) continue;
-                    rnl_real *restrict d = ws->dWT0 + (size_t)k * GH;
-                    const rnl_real s = xr[k];
-                    for (int j = 0; j < GH; j++) d[j] += s * dar[j];
-                }
-            }
+            rnl_gemm_sparse_at(p.I, GH, (int)TB, 1, in, p.I, ws->dA, GH, ws->dWT0, GH);
             for (int j = 0; j < GH; j++)
                 for (int k = 0; k < p.I; k++) g.W[(size_t)j * p.I + k] += ws->dWT0[(size_t)k * GH + j];
         } else {

@@ -325,6 +325,40 @@ static void test_zig_fast(void) {
     CHECK(misses > 0, "bulk ziggurat: no misses in 40 blocks, the slow path went untested");
 }
 
+/* rnl_gemm_sparse_at (X^T·dA over the non-zeros of X) against the reference 'T','N' product,
+ * on mostly-zero and on dense A, M below and beyond its 128-entry list. */
+static void test_gemm_sparse_at(void) {
+    rnl_rng r;
+    rnl_rng_seed(&r, 15);
+    static const int dims[][3] = {{88, 138, 64}, {88, 144, 1}, {1, 5, 3}, {300, 17, 40}, {20, 80, 33}};
+    double worst = 0;
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
+        for (int dense = 0; dense < 2; dense++) {
+            const int M = dims[d][0], N = dims[d][1], K = dims[d][2], lda = M + 3, ldb = N + 1, ldc = N + 2;
+            rnl_real *A = malloc(sizeof(rnl_real) * K * lda), *B = malloc(sizeof(rnl_real) * K * ldb);
+            rnl_real *C1 = malloc(sizeof(rnl_real) * M * ldc), *C2 = malloc(sizeof(rnl_real) * M * ldc);
+            for (int k = 0; k < K * lda; k++)
+                A[k] = dense || rnl_rng_uniform(&r) < 0.05 ? (rnl_real)rnl_rng_normal(&r) : 0;
+            for (int k = 0; k < K * ldb; k++) B[k] = (rnl_real)rnl_rng_normal(&r);
+            for (int k = 0; k < M * ldc; k++) C1[k] = C2[k] = (rnl_real)rnl_rng_normal(&r);
+            rnl_gemm_sparse_at(M, N, K, 0.5f, A, lda, B, ldb, C1, ldc);
+            rnl_gemm_ref('T', 'N', M, N, K, 0.5f, A, lda, B, ldb, 1, C2, ldc);
+            int guards = 1;
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < ldc; j++) {
+                    const size_t at = (size_t)i * ldc + j;
+                    if (j >= N) guards &= C1[at] == C2[at];
+                    else worst = fmax(worst, fabs(C1[at] - C2[at]) / (K + fabs(C2[at])));
+                }
+            CHECK(guards, "sparse A^T gemm %dx%dx%d wrote past N", M, N, K);
+            free(A);
+            free(B);
+            free(C1);
+            free(C2);
+        }
+    CHECK(worst < 1e-6, "sparse A^T gemm: scaled error %g", worst);
+}
+
 static double normal_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -380,6 +414,7 @@ int main(void) {
     test_gemm_packed();
     test_rows();
     test_zig_fast();
+    test_gemm_sparse_at();
     test_ziggurat();
     return CHECK_DONE("kernels");
 }
