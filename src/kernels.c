@@ -286,17 +286,19 @@ void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int
 /* The indices of the non-zeros of a[0..n), n <= 128, into idx; returns their count. */
 static int list_nonzeros(const rnl_real *a, int n, int *idx) {
     int nz = 0, k = 0;
-#ifdef RNL_DENSE_SMALL /* 16 at a time: a compare mask, then its set bits */
-    for (; k + 16 <= n; k += 16) {
-        unsigned bits = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + k), _mm512_setzero_ps(),
-                                           _CMP_NEQ_UQ); /* NaN counts as non-zero */
+#ifdef RNL_DENSE_SMALL /* 16 at a time: a compare mask, then its set bits; the last block masked */
+    for (; k < n; k += 16) {
+        const __mmask16 valid = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1u);
+        unsigned bits = _mm512_mask_cmp_ps_mask(valid, _mm512_maskz_loadu_ps(valid, a + k),
+                                                _mm512_setzero_ps(), _CMP_NEQ_UQ); /* NaN: non-zero */
         for (; bits; bits &= bits - 1) idx[nz++] = k + __builtin_ctz(bits);
     }
-#endif
+#else
     for (; k < n; k++) {
         idx[nz] = k;
         nz += a[k] != 0;
     }
+#endif
     return nz;
 }
 
