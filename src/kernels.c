@@ -246,6 +246,10 @@ size_t rnl_packed_len(int K, int N) {
 void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
     enum { KB = 16 }; /* transposed: KB rows of P per pass over a panel's 64 source rows */
     const int np = (N + RNL_PANEL - 1) / RNL_PANEL;
+    /* a copy: panels on several threads give the same bytes (12-16 MB per pass at H = 1024) */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(rnl_threads) schedule(static) if (rnl_threads > 1 && (double)K * N >= (double)(1 << 20))
+#endif
     for (int q = 0; q < np; q++) {
         rnl_real *Pq = P + (size_t)q * K * RNL_PANEL;
         const int c0 = q * RNL_PANEL, n = N - c0 < RNL_PANEL ? N - c0 : RNL_PANEL;
