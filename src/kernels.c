@@ -262,10 +262,12 @@ void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
         } else { /* element (k, c) of the packed matrix is B[c, k] */
             for (int k0 = 0; k0 < K; k0 += KB) {
                 const int k1 = k0 + KB < K ? k0 + KB : K;
-                for (int j = 0; j < RNL_PANEL; j++) {
+                for (int j = 0; j < n; j++) {
                     const rnl_real *src = B + (size_t)(c0 + j) * ldb;
-                    for (int k = k0; k < k1; k++) Pq[(size_t)k * RNL_PANEL + j] = j < n ? src[k] : 0;
+                    for (int k = k0; k < k1; k++) Pq[(size_t)k * RNL_PANEL + j] = src[k];
                 }
+                for (int j = n; j < RNL_PANEL; j++)
+                    for (int k = k0; k < k1; k++) Pq[(size_t)k * RNL_PANEL + j] = 0;
             }
         }
     }

@@ -320,8 +320,10 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
         if (base) (ptr) = base + off;                 \
         off += ((size_t)(n) + 15) & ~(size_t)15;      \
     } while (0)
-    for (int l = 0; l < c->layers; l++)
-        TAKE(ws->Pf[l], rnl_packed_len((int)H, (int)(2 * H)) + rnl_packed_len((int)H, (int)GH));
+    const size_t pf = c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PAPER
+                          ? rnl_packed_len((int)H, (int)(2 * H)) + rnl_packed_len((int)H, (int)H)
+                          : rnl_packed_len((int)H, (int)GH);
+    for (int l = 0; l < c->layers; l++) TAKE(ws->Pf[l], pf);
     TAKE(ws->Pb, rnl_packed_len((int)GH, (int)H));
     TAKE(ws->Po, rnl_packed_len((int)H, (int)W));
     TAKE(ws->Pob, rnl_packed_len((int)W, (int)H));
