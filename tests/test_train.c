@@ -203,7 +203,7 @@ static void test_state_carry(void) {
  * params after the hold is dropped, are used, not the held copies. */
 static void test_hold(void) {
     for (int cell = 0; cell < 3; cell++) {
-        rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 6, 5, 5, 0};
+        rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 5, 6, 5, 0}; /* 2 layers, I 5, H 6, O 5 */
         rnl_model *m;
         rnl_workspace *ws;
         rnl_model_create(&c, &m);
