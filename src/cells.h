@@ -19,10 +19,11 @@ typedef struct {
     rnl_variant variant;
     const rnl_real *W;      /* [G*H, I] input weights, gate blocks stacked */
     const rnl_real *U;      /* [G*H, H] recurrent weights */
-    /* The per-step products read U from packed copies (rnl_pack, kernels.h), made by model.c
-     * once per pass: Pf = U^T [H, G*H] for the forward (GRU paper: Pf = U^T of the z, r
-     * blocks [H, 2H] and Pf2 = U_h^T [H, H], as its products take them apart), Pb = U
-     * [G*H, H] for the backward (set only in rnl_*_backward's calls). */
+    /* The per-step products read U from packed copies (rnl_pack, kernels.h) that model.c
+     * makes once per pass (or keeps, rnl_workspace_hold): Pf = U^T [H, G*H] for the forward
+     * (GRU paper: Pf = U^T of the z, r blocks [H, 2H] and Pf2 = U_h^T [H, H], as its
+     * products take them apart), Pb = U [G*H, H] for the backward, filled before each
+     * layer's rnl_*_backward. */
     const rnl_real *Pf, *Pf2, *Pb;
     const rnl_real *b;      /* [G*H] biases */
     const rnl_real *extra;  /* GRU pytorch: c_h [H]; LSTM paper: v_i v_f v_o [3H]; else NULL */
