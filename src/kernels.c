@@ -286,9 +286,6 @@ void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int
     gemm_panels(M, N, K, alpha, A, lda, P, qs, RNL_PANEL, beta, C, ldc);
 }
 
-/* Row by row: the non-zeros of A's row are listed first (one pass over K), then C's row
- * is set from beta·C and the listed rows of B, whole rows at a time (contiguous, the
- * compiler vectorises them; no column blocking and no partial-vector loop). */
 /* The indices of the non-zeros of a[0..n), n <= 128, into idx; returns their count. */
 static int list_nonzeros(const rnl_real *a, int n, int *idx) {
     int nz = 0, k = 0;
@@ -308,6 +305,9 @@ static int list_nonzeros(const rnl_real *a, int n, int *idx) {
     return nz;
 }
 
+/* Row by row: the non-zeros of A's row are listed first (one pass over K), then C's row
+ * is set from beta·C and the listed rows of B, whole rows at a time (contiguous, the
+ * compiler vectorises them; no column blocking and no partial-vector loop). */
 void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                        const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
     enum { LIST = 128 };

@@ -253,13 +253,8 @@ void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
     for (size_t k0 = 0; k0 < n; k0 += ZB) {
         const int m = n - k0 < ZB ? (int)(n - k0) : ZB;
         rnl_real *o = out + k0;
-#ifdef RNL_ZIG_FAST
-        lanes_fill_fast(st, w);
-        int misses = zig_block_fast(w, m, (float)sigma, o, mbits);
-#else
-        lanes_fill(st, w);
-        int misses = zig_block(w, m, (float)sigma, o, mbits);
-#endif
+        rnl_rng_lanes(st, w, 1);
+        int misses = rnl_rng_zig_block(w, m, (float)sigma, o, mbits, 1);
         for (int q = 0; misses && q < (m + 15) / 16; q++) /* ~3 misses per block */
             for (unsigned bits = mbits[q]; bits; bits &= bits - 1) {
                 const int j = q * 16 + __builtin_ctz(bits), i = (int)(w[j] & 0xff);
