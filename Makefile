@@ -19,7 +19,9 @@ OPENMP  ?= -fopenmp
 CFLAGS  += $(OPENMP) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -fno-math-errno $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fPIC
 LDLIBS  += $(OPENMP) $(PKG_LIBS) -lm -lpthread
 
-LIB_SRC := $(wildcard src/*.c)
+# The library's layers are folders of src/ (docs/ARCHITECTURE.md): io, core, data, sample, run.
+LIB_SRC := $(wildcard src/*/*.c)
+LIB_HDR := include/rnnlab.h $(wildcard src/*/*.h)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 DBL_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/dbl/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -29,12 +31,12 @@ DTESTS   := $(DTEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/librnnlab.a $(BUILD)/librnnlab.so $(BUILD)/rnnlab $(BUILD)/example
 
-$(BUILD)/obj/%.o: src/%.c include/rnnlab.h $(wildcard src/*.h)
+$(BUILD)/obj/%.o: src/%.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The same sources in double precision, for tight finite-difference checks.
-$(BUILD)/dbl/%.o: src/%.c include/rnnlab.h $(wildcard src/*.h)
+$(BUILD)/dbl/%.o: src/%.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DRNL_DOUBLE -c $< -o $@
 
@@ -94,7 +96,7 @@ FUZZERS  := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-math-errno \
 	-fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itools $(PKG_CFLAGS)
 fuzz: $(FUZZERS)
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) tools/cli.c include/rnnlab.h $(wildcard src/*.h)
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) tools/cli.c $(LIB_HDR)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) tools/cli.c $(PKG_LIBS) -lm -lpthread
 FUZZ_ONLY ?= $(FUZZERS)

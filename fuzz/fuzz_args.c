@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "util.h"
+#include "io/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "midi.h"
-#include "pianoroll.h"
+#include "data/midi.h"
+#include "data/pianoroll.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

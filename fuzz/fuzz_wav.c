@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "speech.h"
+#include "data/speech.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
  * on a loss of order 1, so tinier gradients cannot be told apart more finely). */
 #include <stdio.h>
 #include "check.h"
-#include "gradcheck.h"
+#include "core/gradcheck.h"
 
 static void run(rnl_cell cell, rnl_variant var, int layers, int I, int H, int O, int B,
                 const int *len, const char *what) {

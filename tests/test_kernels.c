@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "kernels.h"
-#include "util.h"
+#include "core/kernels.h"
+#include "io/util.h"
 
 static void test_activations(void) {
     double e_exp = 0, e_sig = 0, e_tanh = 0;

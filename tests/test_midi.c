@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "midi.h"
-#include "music.h"
-#include "pianoroll.h"
-#include "util.h"
+#include "data/midi.h"
+#include "data/music.h"
+#include "data/pianoroll.h"
+#include "io/util.h"
 
 static char g_tmp[256]; /* the test's temporary directory */
 

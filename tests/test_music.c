@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dataroot.h"
-#include "music.h"
-#include "util.h"
+#include "data/dataroot.h"
+#include "data/music.h"
+#include "io/util.h"
 
 static char g_tmp[256]; /* the test's temporary directory */
 

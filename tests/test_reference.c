@@ -31,8 +31,8 @@
 
 #include "check.h"
 #include "rnnlab.h"
-#include "safetensors.h"
-#include "util.h"
+#include "io/safetensors.h"
+#include "io/util.h"
 
 #define RTOL 1e-4
 #define ATOL 2e-7

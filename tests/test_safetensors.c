@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "json.h"
+#include "io/json.h"
 #include "rnnlab.h"
-#include "safetensors.h"
-#include "util.h"
+#include "io/safetensors.h"
+#include "io/util.h"
 
 /* ------------------------------------------------------------------------------------------
  * Helpers

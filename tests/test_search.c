@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "check.h"
-#include "search.h"
+#include "run/search.h"
 
 int main(void) {
     const double lo = -12, hi = -6;

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dataset.h"
-#include "lpc.h"
+#include "data/dataset.h"
+#include "data/lpc.h"
 #include "rnnlab.h"
-#include "speech.h"
-#include "util.h"
+#include "data/speech.h"
+#include "io/util.h"
 
 static char tmpdir[64];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "kernels.h"
+#include "core/kernels.h"
 #include "rnnlab.h"
 
 /* A model whose recurrent weights are zero and whose output bias is b: every step predicts

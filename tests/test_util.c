@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "json.h"
+#include "io/json.h"
 #include "rnnlab.h"
-#include "util.h"
+#include "io/util.h"
 
 /* ------------------------------------------------------------------------------------------
  * Helpers

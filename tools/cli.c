@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "util.h"
+#include "io/util.h"
 
 /* ================================================================ option tables ===== */
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
-#include "util.h"
+#include "io/util.h"
 
 /* Seconds of CPU time of this thread: a steadier yardstick than the wall clock on a machine
  * shared with other jobs (BLAS must run on this one thread for it to be meaningful). */

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "dataroot.h"
-#include "gradcheck.h"
-#include "speech.h"
-#include "train.h"
-#include "util.h"
+#include "data/dataroot.h"
+#include "core/gradcheck.h"
+#include "data/speech.h"
+#include "run/train.h"
+#include "io/util.h"
 
 /* ================================================================ commands ========== */
 

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pianoroll.h"
-#include "util.h"
+#include "data/pianoroll.h"
+#include "io/util.h"
 
 /* ================================================================ rendering ========= */
 

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "dataroot.h"
-#include "search.h"
-#include "util.h"
+#include "data/dataroot.h"
+#include "run/search.h"
+#include "io/util.h"
 #ifdef RNL_MPI
 #include <mpi.h>
 #endif

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "dataset.h"
-#include "lpc.h"
-#include "speech.h"
-#include "util.h"
+#include "data/dataset.h"
+#include "data/lpc.h"
+#include "data/speech.h"
+#include "io/util.h"
 
 /* ================================================================ baseline ========== */
 

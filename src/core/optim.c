@@ -1,7 +1,7 @@
 /* optim.c — RMSProp with momentum, global gradient-norm clipping. Flat arrays in, flat
  * arrays out: the optimiser knows nothing of the model's structure. */
 #include <math.h>
-#include "kernels.h"
+#include "core/kernels.h"
 
 /* PyTorch's torch.optim.RMSprop (centered=False), so the C trajectory can be compared with
  * a PyTorch reference step by step:

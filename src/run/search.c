@@ -1,6 +1,6 @@
 /* search.c — random search over the learning rate, run scheduling, and the reproduction
  * grid with its tables and figures. See search.h. */
-#include "search.h"
+#include "run/search.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +18,10 @@
 #include <sys/prctl.h>
 #endif
 
-#include "dataroot.h"
-#include "json.h"
-#include "safetensors.h"
-#include "util.h"
+#include "data/dataroot.h"
+#include "io/json.h"
+#include "io/safetensors.h"
+#include "io/util.h"
 
 /* ================================================================ draws ============= */
 

@@ -14,8 +14,8 @@
  *
  * Gate columns of A: [z | r | h] (z at 0, r at H, candidate at 2H). */
 #include <string.h>
-#include "cells.h"
-#include "kernels.h"
+#include "core/cells.h"
+#include "core/kernels.h"
 
 /* ---------------------------------------------------------------- forward ------------ */
 

@@ -5,7 +5,7 @@
 #include <omp.h>
 #endif
 #include <string.h>
-#include "kernels.h"
+#include "core/kernels.h"
 /* Float builds for AVX-512 get the register tiles below for the per-step products (and a
  * vectorised non-zero scan in the sparse kernel); other builds (double, the valgrind build)
  * the portable gemm_nn_rows, one panel at a time. */

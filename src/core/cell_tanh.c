@@ -5,8 +5,8 @@
  * Backward:  da_t = (dh_t + dh_next) * (1 - h_t^2);   dh_{t-1} = da_t U;   dU += da_t^T h_{t-1}
  */
 #include <string.h>
-#include "cells.h"
-#include "kernels.h"
+#include "core/cells.h"
+#include "core/kernels.h"
 
 void rnl_tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
                       rnl_real *tmp) {

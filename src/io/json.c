@@ -4,7 +4,7 @@
  * read wait on one growable stack; when the container closes they are copied into a single
  * block of the document's arena, so every container's values are contiguous and the whole
  * document is freed by walking the arena's block list. */
-#include "json.h"
+#include "io/json.h"
 
 #include <math.h>
 #include <stdarg.h>

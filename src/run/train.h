@@ -3,7 +3,7 @@
 #ifndef RNL_TRAIN_H
 #define RNL_TRAIN_H
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "rnnlab.h"
 
 typedef struct {

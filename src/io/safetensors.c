@@ -4,15 +4,15 @@
  * file size and a 100 MB limit before anything is allocated for it, the header goes through
  * the strict JSON reader, and every size and offset is checked with overflow-safe arithmetic
  * before any pointer into the data region is formed. */
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "util.h"
+#include "io/json.h"
+#include "io/util.h"
 
 #define ST_MAX_HEADER ((uint64_t)100 * 1000 * 1000) /* bytes of JSON header accepted */
 #define ST_META "__metadata__"                      /* the reserved metadata key */

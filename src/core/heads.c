@@ -1,6 +1,6 @@
 /* heads.c — output layers: NLL of one step and its gradient w.r.t. the logits. */
 #include <math.h>
-#include "kernels.h"
+#include "core/kernels.h"
 
 /* Bernoulli, one independent unit per note:
  *     nll = Σ_k softplus(a_k) − y_k a_k,   softplus(a) = max(a,0) + log1p(exp(−|a|))

@@ -1,6 +1,6 @@
 /* speech.c — WAV input/output through libsndfile, the FSDD manifest and data set adapter,
  * and sampling audio from a MoG model (see speech.h for the contracts). */
-#include "speech.h"
+#include "data/speech.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "io/util.h"
 
 /* The longest recording accepted (2^30 samples, 37 hours at 8 kHz): keeps every step count
  * inside an int and bounds what a corrupt header can make us allocate. */

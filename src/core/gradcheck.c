@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gradcheck.h"
+#include "core/gradcheck.h"
 
 static double loss_at(const rnl_model *m, rnl_workspace *ws, const rnl_real *p,
                       const rnl_batch *bt, double frames, rnl_status *st) {

@@ -3,7 +3,7 @@
  * Downloads run curl (or wget) and tar as child processes with posix_spawnp, never through a
  * shell, so no name or path is ever interpreted by one. Music files are verified with our own
  * SHA-256 (FIPS 180-4) against the hashes published in the shared data README. */
-#include "dataroot.h"
+#include "data/dataroot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "io/util.h"
 
 extern char **environ;
 

@@ -1,5 +1,5 @@
 /* lpc.c — the linear-prediction baseline of the speech task (see lpc.h). */
-#include "lpc.h"
+#include "data/lpc.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "rnnlab.h"
-#include "safetensors.h"
-#include "util.h"
+#include "io/safetensors.h"
+#include "io/util.h"
 
 #define CKPT_FORMAT "rnnlab" /* value of the "format" metadata key */
 

@@ -22,8 +22,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "midi.h"
-#include "music.h"
+#include "data/midi.h"
+#include "data/music.h"
 #include "rnnlab.h"
 
 #define RNL_ROLL_KEYS 88           /* piano keys A0 .. C8 */

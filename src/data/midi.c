@@ -1,8 +1,8 @@
 /* midi.c — Standard MIDI File reader and writer (see midi.h for the rules). */
 #include <stdlib.h>
 #include <string.h>
-#include "midi.h"
-#include "util.h"
+#include "data/midi.h"
+#include "io/util.h"
 
 /* ================================================================ reading =========== */
 

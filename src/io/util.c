@@ -1,6 +1,6 @@
 /* util.c — growable strings, JSON output helpers, checked number parsing, atomic file
  * writes and small filesystem helpers (see util.h for the contracts). */
-#include "util.h"
+#include "io/util.h"
 
 #include <ctype.h>
 #include <errno.h>

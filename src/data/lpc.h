@@ -14,7 +14,7 @@
 #ifndef RNL_LPC_H
 #define RNL_LPC_H
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "rnnlab.h"
 
 typedef struct {

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dataroot.h"
-#include "dataset.h"
-#include "pianoroll.h"
-#include "safetensors.h"
-#include "util.h"
+#include "data/dataroot.h"
+#include "data/dataset.h"
+#include "data/pianoroll.h"
+#include "io/safetensors.h"
+#include "io/util.h"
 
 /* ================================================================ frame grid ======== */
 

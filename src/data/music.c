@@ -9,7 +9,7 @@
  *      possibly hold, before libmatio allocates any data;
  *   4. Mat_VarRead of each variable, the same checks again on what it returned, and the
  *      conversion (with the 0/1 check) into our frame-major layout. */
-#include "music.h"
+#include "data/music.h"
 
 #include <errno.h>
 #include <fcntl.h>

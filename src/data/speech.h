@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "dataset.h"
+#include "data/dataset.h"
 #include "rnnlab.h"
 
 #define RNL_SPEECH_IN 20     /* samples of input per step */

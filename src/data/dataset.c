@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "dataroot.h"
-#include "dataset.h"
-#include "music.h"
-#include "speech.h"
+#include "data/dataroot.h"
+#include "data/dataset.h"
+#include "data/music.h"
+#include "data/speech.h"
 
 /* ================================================================ music ============= */
 /* Next-frame prediction: a sequence of T frames gives T−1 steps, input frame t, target

@@ -15,8 +15,8 @@
  *     dc_{t-1} = dc f + da_i v_i + da_f v_f,   dh_{t-1} = dA U
  *     dv_i += da_i c_{t-1},  dv_f += da_f c_{t-1},  dv_o += da_o c_t,  dU += dA^T h_{t-1} */
 #include <string.h>
-#include "cells.h"
-#include "kernels.h"
+#include "core/cells.h"
+#include "core/kernels.h"
 
 /* One row (sequence) of one step: the gate pre-activations in ai..ao become the gate values,
  * c and tanh(c) and h are written. The gate functions run over whole rows (rnl_sigmoid_row,

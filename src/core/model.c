@@ -3,9 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cells.h"
-#include "kernels.h"
-#include "util.h"
+#include "core/cells.h"
+#include "core/kernels.h"
+#include "io/util.h"
 
 #define RNL_MAX_LAYERS 16
 #define RNL_MAX_TENSORS (RNL_MAX_LAYERS * 16 + 2)

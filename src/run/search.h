@@ -11,7 +11,7 @@
 #define RNL_SEARCH_H
 
 #include <stdint.h>
-#include "train.h"
+#include "run/train.h"
 
 typedef enum { RNL_RUN_PENDING, RNL_RUN_RUNNING, RNL_RUN_OK, RNL_RUN_FAILED } rnl_run_state;
 

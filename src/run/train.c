@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "dataroot.h"
-#include "safetensors.h"
-#include "train.h"
-#include "util.h"
+#include "data/dataroot.h"
+#include "io/safetensors.h"
+#include "run/train.h"
+#include "io/util.h"
 
 /* ================================================================ options =========== */
 

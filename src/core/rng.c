@@ -3,7 +3,7 @@
  * in the resume state so a resumed run continues the exact same stream. */
 #include <math.h>
 #include "rnnlab.h"
-#include "util.h"
+#include "io/util.h"
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
