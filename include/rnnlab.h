@@ -56,6 +56,11 @@ rnl_status rnl_fail(rnl_status s, const char *fmt, ...)
 #endif
     ;
 
+/* The library never prints. Where it has progress or a warning to report, it calls a sink the
+ * caller gave it, one line at a time (no trailing newline; the line is valid only during the
+ * call). A NULL sink drops the lines. */
+typedef void (*rnl_log_fn)(void *ctx, const char *line);
+
 /* ------------------------------------------------------------------------------------------
  * Model configuration
  * ---------------------------------------------------------------------------------------- */
