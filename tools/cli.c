@@ -6,8 +6,16 @@
 
 /* ================================================================ option tables ===== */
 
+static const char *opt_name(const opt *o) { return o->name; }
+
 static void print_default(const opt *o) {
+    char v[4200];
     switch (o->type) {
+    case OPT_ROW:
+        rnl_option_format(((const cli_row *)o->ptr)->row, ((const cli_row *)o->ptr)->base, v, sizeof v);
+        if (((const cli_row *)o->ptr)->row->type == RNL_OPT_FLAG) printf("%s", v[0] == '1' ? "on" : "off");
+        else printf("%s", v[0] ? v : "none");
+        break;
     case OPT_INT: printf("%d", *(int *)o->ptr); break;
     case OPT_DOUBLE: printf("%g", *(double *)o->ptr); break;
     case OPT_STRING: printf("%s", *(char *)o->ptr ? (char *)o->ptr : "none"); break;
@@ -21,7 +29,7 @@ static void print_default(const opt *o) {
 static void usage(const char *cmd, const char *synopsis, const opt *opts, int n) {
     printf("usage: rnnlab %s %s\n\noptions (default in brackets):\n", cmd, synopsis);
     for (int i = 0; i < n; i++) {
-        printf("  %-18s %s [", opts[i].name, opts[i].help);
+        printf("  %-18s %s [", opt_name(&opts[i]), opts[i].type == OPT_ROW ? ((const cli_row *)opts[i].ptr)->row->help : opts[i].help);
         print_default(&opts[i]);
         printf("]\n");
     }
@@ -33,6 +41,12 @@ static rnl_status set_opt(const opt *o, const char *v) {
     double d;
     rnl_status st = RNL_OK;
     switch (o->type) {
+    case OPT_ROW: {
+        const cli_row *r = o->ptr;
+        if (!(st = rnl_option_parse(r->row, r->base, r->row->type == RNL_OPT_FLAG ? "1" : v, NULL)))
+            *r->given |= 1ull << r->bit;
+        break;
+    }
     case OPT_INT:
         if (!(st = rnl_parse_long(v, (long)o->lo, (long)o->hi, o->name, &l))) *(int *)o->ptr = (int)l;
         break;
@@ -53,9 +67,27 @@ static rnl_status set_opt(const opt *o, const char *v) {
     return st;
 }
 
+void cli_add_rows(opt *opts, cli_row *rows, int *n, int max, const rnl_option *tab, int ntab, void *base,
+                  uint64_t *given, unsigned skip, const char *const *except) {
+    for (int i = 0; i < ntab && *n < max; i++) {
+        int out = (tab[i].set_by & skip) != 0;
+        for (const char *const *e = except; e && *e && !out; e++) out = strcmp(*e, tab[i].key) == 0;
+        if (out) continue;
+        cli_row *r = &rows[*n];
+        *r = (cli_row){&tab[i], base, given, i, ""};
+        rnl_option_cli_name(&tab[i], r->cli, sizeof r->cli);
+        opts[(*n)++] = (opt){r->cli, OPT_ROW, r, 0, 0, tab[i].help};
+    }
+}
+
 int cli_parse(int argc, char **argv, int first, const opt *opts, int n, const char *cmd,
                  const char *synopsis, const char **positional, int max_pos, int *npos) {
     if (npos) *npos = 0;
+    unsigned char seen[256] = {0};
+    if (n > 256) {
+        rnl_fail(RNL_ERR_INTERNAL, "%s: more than 256 options", cmd);
+        return -1;
+    }
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -74,17 +106,22 @@ int cli_parse(int argc, char **argv, int first, const opt *opts, int n, const ch
         size_t len = eq ? (size_t)(eq - a) : strlen(a);
         const opt *o = NULL;
         for (int k = 0; k < n; k++)
-            if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0) o = &opts[k];
+            if (strlen(opt_name(&opts[k])) == len && strncmp(opt_name(&opts[k]), a, len) == 0) o = &opts[k];
         if (!o) {
             rnl_fail(RNL_ERR_USAGE, "%s: unknown option '%.*s' (see 'rnnlab %s --help')", cmd, (int)len, a, cmd);
             return -1;
         }
+        if (seen[o - opts]++) {
+            rnl_fail(RNL_ERR_USAGE, "%s: option %s given twice (give it once)", cmd, opt_name(o));
+            return -1;
+        }
+        const int flag = o->type == OPT_FLAG || (o->type == OPT_ROW && ((const cli_row *)o->ptr)->row->type == RNL_OPT_FLAG);
         const char *v = NULL;
-        if (o->type != OPT_FLAG) {
+        if (!flag) {
             if (eq) v = eq + 1;
             else if (i + 1 < argc) v = argv[++i];
             else {
-                rnl_fail(RNL_ERR_USAGE, "%s: option %s needs a value", cmd, o->name);
+                rnl_fail(RNL_ERR_USAGE, "%s: option %s needs a value", cmd, opt_name(o));
                 return -1;
             }
         }

@@ -1,23 +1,43 @@
-/* cli.h — the tool's shared pieces: a table-driven option parser whose --help shows every
- * option with its default read from the variable itself, and the command entry points. */
+/* cli.h — the tool's shared pieces: one option parser for the run options of
+ * src/run/options.h (their rows become command-line options) and for a command's own local
+ * options; --help shows every option with its default read from the variable itself. */
 #ifndef RNL_CLI_H
 #define RNL_CLI_H
 
 #include "rnnlab.h"
+#include "run/options.h"
 
-typedef enum { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG, OPT_CELL, OPT_VARIANT, OPT_U64 } opt_type;
+typedef enum { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG, OPT_CELL, OPT_VARIANT, OPT_U64, OPT_ROW } opt_type;
+
+/* A run option on the command line: what an OPT_ROW entry's ptr points to. */
+typedef struct {
+    const rnl_option *row; /* the run option */
+    void *base;            /* the struct its offset points into */
+    uint64_t *given;       /* the option set's `given` mask (bit = the row's index) */
+    int bit;               /* the row's index in its table */
+    char cli[64];          /* "--max-epochs" */
+} cli_row;
 
 typedef struct {
     const char *name;   /* "--lr" */
     opt_type type;
-    void *ptr;          /* int*, double*, char[4096], int* (flag), rnl_cell*, rnl_variant*, uint64_t* */
-    double lo, hi;      /* accepted range (numbers) */
+    void *ptr;          /* int*, double*, char[4096], int* (flag), rnl_cell*, rnl_variant*, uint64_t*,
+                         * cli_row* (OPT_ROW) */
+    double lo, hi;      /* accepted range (numbers; not for OPT_ROW, whose row has its own) */
     const char *help;
 } opt;
 
+/* Append to opts[*n..max) an entry for every row of a table whose field lives at base,
+ * except rows set by the command itself (skip: RNL_SET_BY_* bits) and rows whose key is in
+ * the NULL-terminated list `except`. rows[i] is the storage of opts[i] (same indices).
+ * given: the option set's mask. */
+void cli_add_rows(opt *opts, cli_row *rows, int *n, int max, const rnl_option *tab, int ntab, void *base,
+                  uint64_t *given, unsigned skip, const char *const *except);
+
 /* Parse argv[first..] against the table. Returns 1 if --help was given (help printed),
  * 0 on success, -1 on error (message set for fail()). Non-option words go to positional
- * (at most max_pos; NULL/0 for none). OPT_STRING targets must be char[4096]. */
+ * (at most max_pos; NULL/0 for none). OPT_STRING targets must be char[4096]. An option given
+ * twice is an error. */
 int cli_parse(int argc, char **argv, int first, const opt *opts, int n, const char *cmd,
               const char *synopsis, const char **positional, int max_pos, int *npos);
 /* 1 if the option (e.g. "--max-epochs") appears in argv[first..], as "--x v" or "--x=v". */

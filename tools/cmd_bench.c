@@ -15,6 +15,7 @@
 #include <time.h>
 #include "cli.h"
 #include "io/util.h"
+#include "run/update.h"
 
 /* Seconds of CPU time of this thread: a steadier yardstick than the wall clock on a machine
  * shared with other jobs (BLAS must run on this one thread for it to be meaningful). */
@@ -71,22 +72,15 @@ int cmd_bench(int argc, char **argv) {
     for (size_t k = 0; k < nx; k++) y[k] = rnl_rng_uniform(&rng) < 4.0 / 88;
     for (int b = 0; b < batch; b++) len[b] = T;
     rnl_batch bt = {T, batch, len, x, y};
-    rnl_rmsprop o = {1e-4, 0.95, 0.9, 1e-8};
+    const rnl_update_ctx u = {{1e-4, 0.95, 0.9, 1e-8}, 1.0, noise, noisy, g, ms, buf};
     rnl_real *p = rnl_model_params(m);
     double nll, steps_per_iter = (double)T * batch;
-    /* Training: the whole update as train.c does it. */
+    /* Training: the whole update as the training loop runs it (run/update.c). */
     long iters = 0;
     double t0 = clock_fn(), el = 0;
     do {
-        memcpy(noisy, p, sizeof(rnl_real) * n);
-        for (int i = 0; i < rnl_model_ntensors(m) && noise > 0; i++) {
-            const rnl_tensor *t = rnl_model_tensor(m, i);
-            if (t->noisy) rnl_rng_add_normal(&rng, noisy + t->offset, t->size, noise);
-        }
-        memset(g, 0, sizeof(rnl_real) * n);
-        if ((st = rnl_forward_backward(m, ws, noisy, &bt, g, steps_per_iter, NULL, NULL))) return cli_fail(st);
-        rnl_clip_global_norm(g, n, 1.0);
-        rnl_rmsprop_step(&o, p, g, ms, buf, n);
+        int finite;
+        if ((st = rnl_update(m, ws, &rng, &u, &bt, steps_per_iter, NULL, 0, &finite))) return cli_fail(st);
         iters++;
         el = clock_fn() - t0;
     } while (el < seconds);

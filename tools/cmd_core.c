@@ -2,70 +2,95 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "data/dataroot.h"
 #include "core/gradcheck.h"
 #include "data/speech.h"
+#include "run/eval.h"
 #include "run/train.h"
 #include "io/util.h"
 
 /* ================================================================ commands ========== */
 
+/* The tool's printer of a run's events: the parseable epoch line on stdout; on stderr the
+ * start and end lines and, on a terminal, a progress line rewritten in place. */
+typedef struct {
+    int tty;    /* stderr is a terminal and the run is not quiet */
+    int shown;  /* a progress line is on the terminal */
+} train_printer;
+
+static void print_event(void *ctx, const rnl_train_event *e) {
+    train_printer *p = ctx;
+    const rnl_train_opts *o = e->opts;
+    if (p->shown && e->kind != RNL_TRAIN_PROGRESS) {
+        fprintf(stderr, "\r\033[K");
+        p->shown = 0;
+    }
+    switch (e->kind) {
+    case RNL_TRAIN_START:
+        if (o->quiet) break;
+        if (e->resumed) fprintf(stderr, "rnnlab: resuming %s after epoch %d\n", o->out, e->epoch);
+        fprintf(stderr, "rnnlab %s: %s %s-%d (%s) on %s, %zu parameters (%zu recurrent), lr %g, batch %d, seed %llu\n",
+                RNL_VERSION, e->resumed ? "resumed" : "training", rnl_cell_name(o->cell), o->hidden,
+                rnl_variant_name(o->variant), e->data_path, e->params, e->params_recurrent, o->lr, o->batch,
+                (unsigned long long)o->seed);
+        break;
+    case RNL_TRAIN_PROGRESS:
+        if (!p->tty) break;
+        fprintf(stderr, "\r\033[Kepoch %d/%d  batch %d/%d  %.0f steps/s  best valid %.4f  at most %.0f s left",
+                e->epoch + 1, o->max_epochs, e->batch, e->batches, e->steps_per_s, e->best_valid, e->seconds_left);
+        p->shown = 1;
+        break;
+    case RNL_TRAIN_EPOCH:
+        printf("epoch=%d updates=%ld seconds=%.3f train_nll=%.6f valid_nll=%.6f lr=%g best_epoch=%d skipped=%ld%s\n",
+               e->epoch, e->updates, e->seconds, e->train_nll, e->valid_nll, e->lr, e->best_epoch, e->skipped,
+               e->improved ? " *" : "");
+        fflush(stdout);
+        break;
+    case RNL_TRAIN_DONE:
+        if (!o->quiet)
+            fprintf(stderr, "rnnlab: best epoch %d: train %.4f, valid %.4f, test %.4f nats per frame (%.1f s)\n",
+                    e->best_epoch, e->best_train, e->best_valid, e->test_nll, e->seconds);
+        break;
+    }
+}
+
 int cmd_train(int argc, char **argv) {
     rnl_train_opts o;
     rnl_train_defaults(&o);
     char resume[4096] = "";
-    const opt opts[] = {
-        {"--data", OPT_STRING, o.data, 0, 0, "data set: jsb, nottingham, musedata, piano, or a .mat path"},
-        {"--data-root", OPT_STRING, o.data_root, 0, 0, "where named data sets live (else $RNNLAB_DATA, ./data, ../shared/data)"},
-        {"--cell", OPT_CELL, &o.cell, 0, 0, "recurrent unit: tanh, gru, lstm"},
-        {"--variant", OPT_VARIANT, &o.variant, 0, 0, "unit equations: paper or pytorch"},
-        {"--layers", OPT_INT, &o.layers, 1, 16, "stacked recurrent layers"},
-        {"--hidden", OPT_INT, &o.hidden, 0, 65536, "hidden units (0 = Table 1: music tanh 100, gru 46, lstm 36; speech 400, 227, 195)"},
-        {"--split-scheme", OPT_STRING, o.split_scheme, 0, 0, "speech split: index (FSDD takes 0-4 test, 5-9 valid) or speaker"},
-        {"--lr", OPT_DOUBLE, &o.lr, 1e-12, 10, "RMSProp learning rate"},
-        {"--lr-decay-epochs", OPT_INT, &o.lr_decay_epochs, 0, 100000000, "decay lr linearly over this many epochs (0 = constant)"},
-        {"--lr-final", OPT_DOUBLE, &o.lr_final, 0, 1, "with --lr-decay-epochs: final lr as a fraction of --lr"},
-        {"--batch", OPT_INT, &o.batch, 1, 100000, "sequences per update"},
-        {"--max-epochs", OPT_INT, &o.max_epochs, 1, 100000000, "epoch budget"},
-        {"--patience", OPT_INT, &o.patience, 1, 100000000, "epochs without a better validation NLL before stopping"},
-        {"--weight-noise", OPT_DOUBLE, &o.weight_noise, 0, 10, "std of Gaussian noise on W and U, drawn per update (0 = off)"},
-        {"--clip", OPT_DOUBLE, &o.clip, 0, 1e30, "global gradient-norm threshold (0 = off)"},
-        {"--decay", OPT_DOUBLE, &o.decay, 0, 0.999999, "RMSProp decay of the mean square"},
-        {"--momentum", OPT_DOUBLE, &o.momentum, 0, 0.999999, "RMSProp momentum"},
-        {"--eps", OPT_DOUBLE, &o.eps, 1e-30, 1, "RMSProp epsilon added to the root mean square"},
-        {"--forget-bias", OPT_DOUBLE, &o.forget_bias, -100, 100, "initial LSTM forget-gate bias"},
-        {"--bptt", OPT_INT, &o.bptt, 0, 100000000, "truncated BPTT window in steps (0 = whole sequences)"},
-        {"--seed", OPT_U64, &o.seed, 0, 0, "seed of initialisation, shuffling and noise"},
-        {"--threads", OPT_INT, &o.threads, 1, 1024, "BLAS threads"},
-        {"--out", OPT_STRING, o.out, 0, 0, "output directory (required)"},
-        {"--resume", OPT_STRING, resume, 0, 0, "continue the run in this directory"},
-        {"--quiet", OPT_FLAG, &o.quiet, 0, 0, "no progress line"},
-    };
-    int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "train",
-                  "--data NAME --cell tanh|gru|lstm --out DIR [options]  |  --resume DIR", NULL, 0, NULL);
+    opt opts[64];
+    cli_row rows[64];
+    int n = 0;
+    cli_add_rows(opts, rows, &n, 63, rnl_train_options, rnl_train_noptions, &o, &o.given, 0, NULL);
+    opts[n++] = (opt){"--resume", OPT_STRING, resume, 0, 0,
+                      "continue the run in this directory (with it only the stopping options and --quiet)"};
+    int r = cli_parse(argc, argv, 2, opts, n, "train",
+                      "--data NAME --cell tanh|gru|lstm --out DIR [options]  |  --resume DIR [--max-epochs N] [--patience N]",
+                      NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
+    train_printer pr = {0, 0};
     if (resume[0]) {
-        /* The run's options come from its state; only the stopping rules may change (they
-         * do not affect the parameters of the epochs both runs train). */
-        static const char *const allowed[] = {"--resume", "--quiet", "--max-epochs", "--patience"};
-        for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
-            int ok = 0;
-            for (size_t k = 0; k < sizeof allowed / sizeof *allowed; k++) ok |= strcmp(opts[i].name, allowed[k]) == 0;
-            if (!ok && cli_given(argc, argv, 2, opts[i].name))
+        /* The run's options come from its directory; only the stopping rules may change
+         * (they do not affect the parameters of the epochs both runs train). */
+        char name[160];
+        for (int i = 0; i < rnl_train_noptions; i++) {
+            const rnl_option *row = &rnl_train_options[i];
+            if (((o.given >> i) & 1u) && row->role != RNL_ROLE_STOPPING && strcmp(row->key, "quiet") != 0)
                 return cli_fail(rnl_fail(RNL_ERR_USAGE,
                                          "train --resume: %s cannot change (the run's options are saved; only --max-epochs and --patience can)",
-                                         opts[i].name));
+                                         rnl_option_cli_name(row, name, sizeof name)));
         }
         snprintf(o.out, sizeof o.out, "%s", resume);
-        o.resume_max_epochs = cli_given(argc, argv, 2, "--max-epochs") ? o.max_epochs : 0;
-        o.resume_patience = cli_given(argc, argv, 2, "--patience") ? o.patience : 0;
-        rnl_status st = rnl_train(&o, 1);
+        pr.tty = !o.quiet && isatty(2);
+        rnl_status st = rnl_train(&o, 1, print_event, &pr);
         return st ? cli_fail(st) : 0;
     }
     if (!o.data[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --data is required (jsb, nottingham, musedata, piano, fsdd, or a .mat path)"));
     if (!o.out[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --out DIR is required"));
-    rnl_status st = rnl_train(&o, 0);
+    pr.tty = !o.quiet && isatty(2);
+    rnl_status st = rnl_train(&o, 0, print_event, &pr);
     return st ? cli_fail(st) : 0;
 }
 

@@ -155,64 +155,16 @@ rnl_status rnl_run_spawn(const char *exe, rnl_run *r) {
     if (!st) st = rnl_path_join(state, sizeof state, r->o.out, "state.safetensors");
     if (!st) st = rnl_path_join(logp, sizeof logp, r->o.out, "train.log");
     if (st) return st;
-    const rnl_train_opts *o = &r->o;
-    char lr[40], seed[32], hidden[16], layers[16], batch[16], me[16], pa[16], wn[40], clip[40],
-        decay[40], mom[40], eps[40], fb[40], bptt[16];
-    snprintf(lr, sizeof lr, "%.17g", o->lr);
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    snprintf(hidden, sizeof hidden, "%d", o->hidden);
-    snprintf(layers, sizeof layers, "%d", o->layers);
-    snprintf(batch, sizeof batch, "%d", o->batch);
-    snprintf(me, sizeof me, "%d", o->max_epochs);
-    snprintf(pa, sizeof pa, "%d", o->patience);
-    snprintf(wn, sizeof wn, "%.17g", o->weight_noise);
-    snprintf(clip, sizeof clip, "%.17g", o->clip);
-    snprintf(decay, sizeof decay, "%.17g", o->decay);
-    snprintf(mom, sizeof mom, "%.17g", o->momentum);
-    snprintf(eps, sizeof eps, "%.17g", o->eps);
-    snprintf(fb, sizeof fb, "%.17g", o->forget_bias);
-    snprintf(bptt, sizeof bptt, "%d", o->bptt);
-    char decay_ep[16], lr_final[40];
-    snprintf(decay_ep, sizeof decay_ep, "%d", o->lr_decay_epochs);
-    snprintf(lr_final, sizeof lr_final, "%.17g", o->lr_final);
-    char *argv[64];
-    int a = 0;
-#define ARG(s) argv[a++] = (char *)(s)
-    ARG("rnnlab");
-    ARG("train");
-    if (rnl_file_exists(state)) {
-        ARG("--resume");
-        ARG(o->out);
-    } else {
-        ARG("--data"); ARG(o->data);
-        if (o->data_root[0]) { ARG("--data-root"); ARG(o->data_root); }
-        if (o->split_scheme[0]) { ARG("--split-scheme"); ARG(o->split_scheme); }
-        ARG("--cell"); ARG(rnl_cell_name(o->cell));
-        ARG("--variant"); ARG(rnl_variant_name(o->variant));
-        ARG("--layers"); ARG(layers);
-        ARG("--hidden"); ARG(hidden);
-        ARG("--lr"); ARG(lr);
-        ARG("--batch"); ARG(batch);
-        ARG("--max-epochs"); ARG(me);
-        ARG("--patience"); ARG(pa);
-        ARG("--weight-noise"); ARG(wn);
-        ARG("--clip"); ARG(clip);
-        ARG("--decay"); ARG(decay);
-        ARG("--momentum"); ARG(mom);
-        ARG("--eps"); ARG(eps);
-        ARG("--forget-bias"); ARG(fb);
-        ARG("--bptt"); ARG(bptt);
-        if (o->lr_decay_epochs > 0) {
-            ARG("--lr-decay-epochs"); ARG(decay_ep);
-            ARG("--lr-final"); ARG(lr_final);
-        }
-        ARG("--seed"); ARG(seed);
-        ARG("--threads"); ARG("1");
-        ARG("--out"); ARG(o->out);
+    /* The trial's options go into its directory through the option table; the child
+     * starts (or continues) from there. */
+    char opath[4200];
+    if ((st = rnl_path_join(opath, sizeof opath, r->o.out, "options.json"))) return st;
+    if (!rnl_file_exists(state)) {
+        rnl_train_opts o = r->o;
+        o.threads = 1;
+        if ((st = rnl_train_options_write(opath, &o))) return st;
     }
-    ARG("--quiet");
-    argv[a] = NULL;
-#undef ARG
+    char *argv[] = {"rnnlab", "train", "--resume", r->o.out, "--quiet", NULL};
     fflush(NULL);
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -440,16 +392,6 @@ rnl_status rnl_runs_execute(const char *exe, rnl_run *runs, int n, int jobs, int
 }
 
 /* ================================================================ search ============ */
-
-void rnl_search_defaults(rnl_search_opts *s) {
-    memset(s, 0, sizeof *s);
-    rnl_train_defaults(&s->train);
-    s->trials = 10;
-    s->log_lo = -12;
-    s->log_hi = -6;
-    s->seed = 1;
-    s->jobs = 2;
-}
 
 static rnl_status search_check(const rnl_search_opts *s) {
     if (!s->train.data[0]) return rnl_fail(RNL_ERR_USAGE, "search: --data is required (%s)", rnl_data_names_help());
@@ -1044,14 +986,6 @@ static rnl_status grid_cb(void *ctx, rnl_run *runs, int n, int i) {
     }
     if (!st) st = write_reports(g, runs, group_complete(g, r) ? gi / g->nc : MAX_LIST);
     return st;
-}
-
-void rnl_reproduce_defaults(rnl_reproduce_opts *r) {
-    memset(r, 0, sizeof *r);
-    rnl_search_defaults(&r->search);
-    snprintf(r->datasets, sizeof r->datasets, "jsb,nottingham,musedata,piano");
-    snprintf(r->cells, sizeof r->cells, "tanh,gru,lstm");
-    r->seeds = 3;
 }
 
 rnl_status rnl_reproduce(const rnl_reproduce_opts *o, const char *exe) {

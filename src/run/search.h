@@ -62,17 +62,6 @@ typedef rnl_status (*rnl_runs_cb)(void *ctx, rnl_run *runs, int n, int i);
 rnl_status rnl_runs_execute(const char *exe, rnl_run *runs, int n, int jobs, int quiet,
                             rnl_runs_cb cb, void *ctx);
 
-typedef struct {
-    rnl_train_opts train;  /* template of every trial: data, cell, hidden, epochs, patience... */
-    int trials;
-    double log_lo, log_hi; /* natural-log range of the learning rate */
-    uint64_t seed;
-    int jobs;
-    char out[4096];
-    int quiet;
-} rnl_search_opts;
-
-void rnl_search_defaults(rnl_search_opts *s);
 /* Fill runs[0..trials-1] (trial k: lr, seed, directory) and read back finished ones; with
  * stride > 1 only the trials k with k % stride == rank are read back (MPI: a rank's own). */
 rnl_status rnl_search_prepare(const rnl_search_opts *s, rnl_run *runs, int stride, int rank);
@@ -84,15 +73,6 @@ rnl_status rnl_search_lock(const char *dir);
 /* The whole search on this machine. RNL_ERR_NUMERIC if every trial diverged. */
 rnl_status rnl_search(const rnl_search_opts *s, const char *exe);
 
-typedef struct {
-    rnl_search_opts search;  /* per data set x unit: data and cell set by the grid */
-    char datasets[4096];     /* comma-separated: jsb,nottingham,musedata,piano */
-    char cells[4096];        /* comma-separated: tanh,gru,lstm */
-    int seeds;               /* further runs at each best learning rate */
-    char out[4096];
-} rnl_reproduce_opts;
-
-void rnl_reproduce_defaults(rnl_reproduce_opts *r);
 /* The grid: search for every data set x unit in out/<data>-<cell>/, then `seeds` runs at the
  * best learning rate in out/<data>-<cell>/seed-K/; writes table1.md, table2.md, table2.csv
  * and (with gnuplot) fig-<data>.png/.svg in out after every finished group. */

@@ -1,51 +1,48 @@
-/* train.h — the training loop and evaluation on piano-roll data (internal; the tool's
- * train/eval commands are thin wrappers). */
+/* train.h — the training loop (internal; the tool's `train` is a thin wrapper).
+ *
+ * A run lives in one directory: options.json (its options, written first), state.safetensors
+ * (the resume state, after every epoch), model.safetensors (the best parameters),
+ * metrics.csv and, once finished, summary.json — each written atomically. */
 #ifndef RNL_TRAIN_H
 #define RNL_TRAIN_H
 
-#include "data/dataset.h"
+#include "run/options.h"
 #include "rnnlab.h"
 
+/* What a run reports while it trains; the library never prints, the caller's sink does. */
+typedef enum {
+    RNL_TRAIN_START,    /* the model is built (resumed: the state is read) */
+    RNL_TRAIN_PROGRESS, /* within an epoch, at most every 0.25 s */
+    RNL_TRAIN_EPOCH,    /* an epoch ended: its line of metrics.csv */
+    RNL_TRAIN_DONE      /* finished: summary.json is written */
+} rnl_train_event_kind;
+
 typedef struct {
-    char data[4096];       /* data set name or .mat path, as given */
-    char data_root[4096];  /* --data-root ("" = default search) */
-    char out[4096];        /* output directory */
-    char split_scheme[4096]; /* speech split: "index" (default) or "speaker" */
-    rnl_cell cell;
-    rnl_variant variant;
-    int layers;
-    int hidden;            /* 0 = Table 1's size for the cell and task */
-    double lr;
-    int batch;
-    int max_epochs;
-    int patience;          /* epochs without a better validation NLL before stopping */
-    double weight_noise;   /* sigma of the Gaussian noise on W and U, per batch */
-    double clip;           /* global gradient-norm threshold (0 = off) */
-    double decay, momentum, eps; /* RMSProp */
-    double forget_bias;    /* LSTM b_f at initialisation */
-    uint64_t seed;
-    int threads;
-    int bptt;              /* truncated BPTT window (0 = full sequences) */
-    int lr_decay_epochs;   /* linear decay of lr over this many epochs (0 = constant) */
-    double lr_final;       /* ... down to lr_final * lr */
-    int quiet;             /* no progress line */
-    int resume_max_epochs; /* with resume: new epoch budget (0 = the saved one) */
-    int resume_patience;   /* with resume: new patience (0 = the saved one) */
-} rnl_train_opts;
+    rnl_train_event_kind kind;
+    const rnl_train_opts *opts; /* the run's options (resumed: the saved ones) */
+    int resumed;                /* 1 when continuing a saved run */
+    const char *data_path;      /* START: the data set's file or directory */
+    size_t params, params_recurrent; /* START */
+    int epoch;                  /* epochs completed (PROGRESS: epoch + 1 is running) */
+    int batch, batches;         /* PROGRESS: batches of this epoch done, and in all */
+    double steps_per_s;         /* PROGRESS: predicted steps per second in this epoch */
+    double seconds_left;        /* PROGRESS: at most this long until max_epochs */
+    long updates, skipped;      /* EPOCH, DONE: updates so far, skipped for a non-finite gradient */
+    double seconds;             /* EPOCH, DONE: training wall time so far */
+    double train_nll, valid_nll, lr; /* EPOCH */
+    int best_epoch;             /* EPOCH, DONE */
+    int improved;               /* EPOCH: a new best validation NLL */
+    double best_train, best_valid; /* PROGRESS (best_valid), DONE */
+    double test_nll;            /* DONE: of the best parameters */
+} rnl_train_event;
 
-/* Defaults: the paper's protocol (README "Training protocol"). */
-void rnl_train_defaults(rnl_train_opts *o);
-/* Table 1's sizes: music tanh 100, GRU 46, LSTM 36; speech tanh 400, GRU 227, LSTM 195. */
-int rnl_default_hidden(rnl_cell c, int speech);
+typedef void (*rnl_train_fn)(void *ctx, const rnl_train_event *e);
 
-/* Train from scratch (resume = 0) or continue the run in o->out (resume = 1: the options are
- * read back from o->out/state.safetensors, except out). Writes model.safetensors,
- * metrics.csv, summary.json, state.safetensors in o->out, each atomically. */
-rnl_status rnl_train(rnl_train_opts *o, int resume);
-
-/* NLL summed over all predicted steps of a split, and their number (forward only). The
- * batches are fixed (sorted by length, 16 sequences), so the result is reproducible. */
-rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
-                          const rnl_dataset *d, int split, double *nll_sum, double *frames);
+/* Train from scratch (resume = 0) or continue the run in o->out (resume = 1). A resume reads
+ * the options back from o->out/state.safetensors, or from o->out/options.json when the run
+ * has not saved a state yet (a search trial prepared by its search); the stopping options
+ * (max_epochs, patience) whose bit is set in o->given replace the saved ones, and quiet is
+ * o's. Events go to fn(ctx, ...) (fn may be NULL). */
+rnl_status rnl_train(rnl_train_opts *o, int resume, rnl_train_fn fn, void *ctx);
 
 #endif

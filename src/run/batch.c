@@ -1,0 +1,80 @@
+/* batch.c — the batcher: sequences sorted by length, copied time-major, zero padded. */
+#include "run/batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int len, idx; /* predicted steps and index of a sequence */
+} len_idx;
+
+static int by_len_desc(const void *a, const void *b) {
+    const len_idx *p = a, *q = b;
+    return p->len != q->len ? (q->len > p->len ? 1 : -1) : (p->idx > q->idx) - (p->idx < q->idx);
+}
+
+/* Sort through the caller's key buffer li[n]; lens (optional) receives the sorted lengths. */
+static void sort_keys(const rnl_dataset *d, int split, int *seqs, int n, len_idx *li, int *lens) {
+    for (int i = 0; i < n; i++) li[i] = (len_idx){d->steps(d, split, seqs[i]), seqs[i]};
+    qsort(li, (size_t)n, sizeof *li, by_len_desc);
+    for (int i = 0; i < n; i++) {
+        seqs[i] = li[i].idx;
+        if (lens) lens[i] = li[i].len;
+    }
+}
+
+rnl_status rnl_sort_by_length(const rnl_dataset *d, int split, int *seqs, int n) {
+    if (n <= 0) return RNL_OK;
+    len_idx *li = malloc(sizeof *li * (size_t)n);
+    if (!li) return rnl_fail(RNL_ERR_NOMEM, "out of memory sorting %d sequences", n);
+    sort_keys(d, split, seqs, n, li, NULL);
+    free(li);
+    return RNL_OK;
+}
+
+void rnl_batcher_free(rnl_batcher *bb) {
+    free(bb->x);
+    free(bb->y);
+    free(bb->len);
+    free(bb->order);
+    free(bb->keys);
+    memset(bb, 0, sizeof *bb);
+}
+
+rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,
+                            rnl_batch *out, double *frames) {
+    if (n > bb->cap_b) {
+        int *l = realloc(bb->len, sizeof(int) * (size_t)n), *o = realloc(bb->order, sizeof(int) * (size_t)n);
+        if (l) bb->len = l;
+        if (o) bb->order = o;
+        len_idx *k = realloc(bb->keys, sizeof(len_idx) * (size_t)n);
+        if (k) bb->keys = k;
+        if (!l || !o || !k) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a batch");
+        bb->cap_b = n;
+    }
+    memcpy(bb->order, seqs, sizeof(int) * (size_t)(n > 0 ? n : 0));
+    sort_keys(d, split, bb->order, n, bb->keys, bb->len);
+    const int T = n > 0 ? bb->len[0] : 0;
+    size_t nx = (size_t)T * n * d->input, ny = (size_t)T * n * d->output;
+    size_t need = (nx > ny ? nx : ny) + 1;
+    if (need > bb->cap_xy) {
+        rnl_real *x = realloc(bb->x, sizeof(rnl_real) * need), *y = realloc(bb->y, sizeof(rnl_real) * need);
+        if (x) bb->x = x;
+        if (y) bb->y = y;
+        if (!x || !y) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a batch");
+        bb->cap_xy = need;
+    }
+    memset(bb->x, 0, sizeof(rnl_real) * nx);
+    memset(bb->y, 0, sizeof(rnl_real) * ny);
+    *frames = 0;
+    for (int b = 0; b < n; b++) {
+        *frames += bb->len[b];
+        d->fill(d, split, bb->order[b], b, n, bb->x, bb->y);
+    }
+    out->T = T;
+    out->B = n;
+    out->len = bb->len;
+    out->x = bb->x;
+    out->y = bb->y;
+    return RNL_OK;
+}

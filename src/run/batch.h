@@ -1,0 +1,29 @@
+/* batch.h — padded, time-major batches of a data set's sequences (internal). */
+#ifndef RNL_BATCH_H
+#define RNL_BATCH_H
+
+#include "data/dataset.h"
+#include "rnnlab.h"
+
+/* Reusable buffers of one batch; zero-initialise ({0}) before first use. */
+typedef struct {
+    rnl_real *x, *y;  /* [T, B, input], [T, B, output] */
+    int *len;         /* [B] steps of each sequence, longest first */
+    int *order;       /* [B] sequence indices in that order */
+    void *keys;       /* [B] scratch of the sort */
+    size_t cap_xy;    /* elements allocated in x and y */
+    int cap_b;        /* entries allocated in len, order, keys */
+} rnl_batcher;
+
+void rnl_batcher_free(rnl_batcher *bb);
+
+/* Sort seqs[0..n) of a split in place: most predicted steps first, ties by index, so that
+ * every batch and every evaluation is deterministic. */
+rnl_status rnl_sort_by_length(const rnl_dataset *d, int split, int *seqs, int n);
+
+/* A batch of sequences seqs[0..n) of a split, in rnl_sort_by_length's order, padded with
+ * zeros. *frames = its predicted steps. out points into bb until the next call. */
+rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,
+                            rnl_batch *out, double *frames);
+
+#endif

@@ -1,0 +1,464 @@
+/* options.c — the one table of run options (see options.h) and the functions generated from
+ * it: defaults, canonical text, parsing with one range, comparison, JSON, metadata, and the
+ * check that an option applies where it is used. */
+#include "run/options.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================ the tables ========= */
+
+#define T_(field) offsetof(rnl_train_opts, field)
+#define S_(field) offsetof(rnl_search_opts, field)
+#define G_(field) offsetof(rnl_reproduce_opts, field)
+#define BIG 100000000.0
+
+/* The training run. Defaults: the paper's protocol (README "Training protocol"). */
+const rnl_option rnl_train_options[] = {
+    {"data", RNL_OPT_TEXT, T_(data), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
+     RNL_SET_BY_GRID, "data set: jsb, nottingham, musedata, piano, fsdd, a .mat file or a speech directory (required)"},
+    {"data_root", RNL_OPT_TEXT, T_(data_root), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "where named data sets live (else $RNNLAB_DATA, ./data, ../shared/data)"},
+    {"split_scheme", RNL_OPT_CHOICE, T_(split_scheme), 0, 0, 0, "index", "index|speaker", RNL_APPLY_SPEECH | RNL_APPLY_CELLS,
+     NULL, RNL_ROLE_FIXED, 0, "speech split: index (FSDD takes 0-4 test, 5-9 valid) or speaker"},
+    {"cell", RNL_OPT_CELL, T_(cell), 0, 0, RNL_CELL_GRU, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
+     RNL_SET_BY_GRID, "recurrent unit: tanh, gru, lstm"},
+    {"variant", RNL_OPT_VARIANT, T_(variant), 0, 0, RNL_VARIANT_PAPER, NULL, NULL, RNL_APPLY_ALL, NULL,
+     RNL_ROLE_FIXED, 0, "unit equations: paper or pytorch (torch.nn.GRU/LSTM; the two tanh forms are one)"},
+    {"layers", RNL_OPT_INT, T_(layers), 1, 16, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "stacked recurrent layers"},
+    {"hidden", RNL_OPT_INT, T_(hidden), 0, 65536, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "hidden units (0 = Table 1: music tanh 100, gru 46, lstm 36; speech 400, 227, 195)"},
+    {"lr", RNL_OPT_REAL, T_(lr), 1e-12, 10, 1e-3, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
+     RNL_SET_BY_SEARCH, "RMSProp learning rate"},
+    {"lr_decay_epochs", RNL_OPT_INT, T_(lr_decay_epochs), 0, BIG, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "decay lr linearly over this many epochs (0 = constant)"},
+    {"lr_final", RNL_OPT_REAL, T_(lr_final), 0, 1, 0.01, NULL, NULL, RNL_APPLY_ALL, "lr_decay_epochs", RNL_ROLE_FIXED, 0,
+     "with --lr-decay-epochs: final lr as a fraction of --lr"},
+    {"batch", RNL_OPT_INT, T_(batch), 1, 100000, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "sequences per update"},
+    {"max_epochs", RNL_OPT_INT, T_(max_epochs), 1, BIG, 200, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_STOPPING, 0,
+     "epoch budget (train --resume may raise or lower it)"},
+    {"patience", RNL_OPT_INT, T_(patience), 1, BIG, 20, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_STOPPING, 0,
+     "epochs without a better validation NLL before stopping (train --resume may change it)"},
+    {"weight_noise", RNL_OPT_REAL, T_(weight_noise), 0, 10, 0.075, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "std of Gaussian noise on W and U, drawn per update (0 = off)"},
+    {"clip", RNL_OPT_REAL, T_(clip), 0, 1e30, 1.0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "global gradient-norm threshold (0 = off)"},
+    {"decay", RNL_OPT_REAL, T_(decay), 0, 0.999999, 0.95, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "RMSProp decay of the mean square"},
+    {"momentum", RNL_OPT_REAL, T_(momentum), 0, 0.999999, 0.9, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "RMSProp momentum"},
+    {"eps", RNL_OPT_REAL, T_(eps), 1e-30, 1, 1e-8, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "RMSProp epsilon added to the root mean square"},
+    {"forget_bias", RNL_OPT_REAL, T_(forget_bias), -100, 100, 0, NULL, NULL, RNL_APPLY_TASKS | RNL_APPLY_LSTM, NULL,
+     RNL_ROLE_FIXED, 0, "initial LSTM forget-gate bias"},
+    {"bptt", RNL_OPT_INT, T_(bptt), 0, BIG, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "truncated BPTT window in steps (0 = whole sequences)"},
+    {"seed", RNL_OPT_SEED, T_(seed), 0, 4294967294.0, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
+     RNL_SET_BY_SEARCH, "seed of initialisation, shuffling and noise"},
+    {"threads", RNL_OPT_INT, T_(threads), 1, 1024, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
+     RNL_SET_BY_SEARCH, "threads of the large products (OpenMP, OpenBLAS)"},
+    {"out", RNL_OPT_TEXT, T_(out), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, RNL_SET_BY_SEARCH,
+     "output directory (required)"},
+    {"quiet", RNL_OPT_FLAG, T_(quiet), 0, 1, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, RNL_SET_BY_SEARCH,
+     "no progress line"},
+};
+const int rnl_train_noptions = (int)(sizeof rnl_train_options / sizeof *rnl_train_options);
+_Static_assert(sizeof rnl_train_options / sizeof *rnl_train_options <= 64, "given is a 64-bit mask");
+
+/* The search's own settings; its trials take the rows of rnl_train_options not set by it. */
+const rnl_option rnl_search_options[] = {
+    {"trials", RNL_OPT_INT, S_(trials), 1, 100000, 10, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "learning rates tried"},
+    {"lr_log_range", RNL_OPT_RANGE, S_(log_lo), -27.631021115928547, 2.302585092994046, 0, "-12:-6", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "LO:HI: learning rates log-uniform, exp(U(LO, HI)), natural log (within train's --lr range)"},
+    {"seed", RNL_OPT_SEED, S_(seed), 0, 4294967294.0, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "seed of the learning-rate draws and of the runs' training seeds"},
+    {"jobs", RNL_OPT_INT, S_(jobs), 1, 1024, 2, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, 0,
+     "runs at once (one thread each; under mpirun: one per rank)"},
+    {"out", RNL_OPT_TEXT, S_(out), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, RNL_SET_BY_GRID,
+     "output directory (required)"},
+    {"quiet", RNL_OPT_FLAG, S_(quiet), 0, 1, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, 0,
+     "no progress lines"},
+};
+const int rnl_search_noptions = (int)(sizeof rnl_search_options / sizeof *rnl_search_options);
+
+/* The grid's own settings; each of its searches takes the rows above not set by the grid. */
+const rnl_option rnl_grid_options[] = {
+    {"datasets", RNL_OPT_TEXT, G_(datasets), 0, 0, 0, "jsb,nottingham,musedata,piano", NULL, RNL_APPLY_ALL, NULL,
+     RNL_ROLE_FIXED, 0, "comma-separated data sets (names, .mat files or speech directories)"},
+    {"cells", RNL_OPT_TEXT, G_(cells), 0, 0, 0, "tanh,gru,lstm", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "comma-separated units"},
+    {"seeds", RNL_OPT_INT, G_(seeds), 1, 1000, 3, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "further runs at each best learning rate (Table 2's mean and std)"},
+    {"out", RNL_OPT_TEXT, G_(out), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, 0,
+     "output directory (required)"},
+};
+const int rnl_grid_noptions = (int)(sizeof rnl_grid_options / sizeof *rnl_grid_options);
+
+/* ================================================================ rows =============== */
+
+const rnl_option *rnl_option_find(const rnl_option *tab, int n, const char *name) {
+    char cli[128];
+    for (int i = 0; i < n; i++)
+        if (strcmp(tab[i].key, name) == 0 || strcmp(rnl_option_cli_name(&tab[i], cli, sizeof cli), name) == 0)
+            return &tab[i];
+    return NULL;
+}
+
+const char *rnl_option_cli_name(const rnl_option *o, char *buf, size_t n) {
+    snprintf(buf, n, "--%s", o->key);
+    for (char *p = buf + 2; *p; p++)
+        if (*p == '_') *p = '-';
+    return buf;
+}
+
+/* The shortest "%.Ng" text that reads back as exactly v. */
+static void format_real(double v, char *buf, size_t n) {
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+#define FIELD(o, base, type) ((type *)((char *)(base) + (o)->offset))
+#define CFIELD(o, base, type) ((const type *)((const char *)(base) + (o)->offset))
+
+void rnl_options_defaults(const rnl_option *tab, int n, void *base) {
+    for (int i = 0; i < n; i++) {
+        const rnl_option *o = &tab[i];
+        switch (o->type) {
+        case RNL_OPT_INT:
+        case RNL_OPT_FLAG: *FIELD(o, base, int) = (int)o->def; break;
+        case RNL_OPT_REAL: *FIELD(o, base, double) = o->def; break;
+        case RNL_OPT_SEED: *FIELD(o, base, uint64_t) = (uint64_t)o->def; break;
+        case RNL_OPT_TEXT:
+        case RNL_OPT_CHOICE: snprintf(FIELD(o, base, char), RNL_OPT_TEXT_MAX, "%s", o->def_text); break;
+        case RNL_OPT_CELL: *FIELD(o, base, rnl_cell) = (rnl_cell)(int)o->def; break;
+        case RNL_OPT_VARIANT: *FIELD(o, base, rnl_variant) = (rnl_variant)(int)o->def; break;
+        case RNL_OPT_RANGE: {
+            double *r = FIELD(o, base, double);
+            char *end;
+            r[0] = strtod(o->def_text, &end);
+            r[1] = strtod(end + 1, NULL);
+            break;
+        }
+        }
+    }
+}
+
+void rnl_train_defaults(rnl_train_opts *o) {
+    memset(o, 0, sizeof *o);
+    rnl_options_defaults(rnl_train_options, rnl_train_noptions, o);
+}
+
+void rnl_search_defaults(rnl_search_opts *s) {
+    memset(s, 0, sizeof *s);
+    rnl_train_defaults(&s->train);
+    rnl_options_defaults(rnl_search_options, rnl_search_noptions, s);
+}
+
+void rnl_reproduce_defaults(rnl_reproduce_opts *r) {
+    memset(r, 0, sizeof *r);
+    rnl_search_defaults(&r->search);
+    rnl_options_defaults(rnl_grid_options, rnl_grid_noptions, r);
+}
+
+const char *rnl_option_format(const rnl_option *o, const void *base, char *buf, size_t n) {
+    switch (o->type) {
+    case RNL_OPT_INT:
+    case RNL_OPT_FLAG: snprintf(buf, n, "%d", *CFIELD(o, base, int)); break;
+    case RNL_OPT_REAL: format_real(*CFIELD(o, base, double), buf, n); break;
+    case RNL_OPT_SEED: snprintf(buf, n, "%llu", (unsigned long long)*CFIELD(o, base, uint64_t)); break;
+    case RNL_OPT_TEXT:
+    case RNL_OPT_CHOICE: snprintf(buf, n, "%s", CFIELD(o, base, char)); break;
+    case RNL_OPT_CELL: snprintf(buf, n, "%s", rnl_cell_name(*CFIELD(o, base, rnl_cell))); break;
+    case RNL_OPT_VARIANT: snprintf(buf, n, "%s", rnl_variant_name(*CFIELD(o, base, rnl_variant))); break;
+    case RNL_OPT_RANGE: {
+        const double *r = CFIELD(o, base, double);
+        char a[40], b[40];
+        format_real(r[0], a, sizeof a);
+        format_real(r[1], b, sizeof b);
+        snprintf(buf, n, "%s:%s", a, b);
+        break;
+    }
+    }
+    return buf;
+}
+
+/* Is word one of the "|"-separated choices? */
+static int is_choice(const char *choices, const char *word) {
+    size_t n = strlen(word);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0) return 1;
+        if (!bar) break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
+rnl_status rnl_option_parse(const rnl_option *o, void *base, const char *text, const char *where) {
+    char name[160], what[4300];
+    rnl_option_cli_name(o, name, sizeof name);
+    snprintf(what, sizeof what, "%s%s%s", where ? where : "", where ? ": " : "", name);
+    long l;
+    double d;
+    rnl_status st = RNL_OK;
+    switch (o->type) {
+    case RNL_OPT_INT:
+        if (!(st = rnl_parse_long(text, (long)o->lo, (long)o->hi, what, &l))) *FIELD(o, base, int) = (int)l;
+        break;
+    case RNL_OPT_FLAG:
+        if (!(st = rnl_parse_long(text, 0, 1, what, &l))) *FIELD(o, base, int) = (int)l;
+        break;
+    case RNL_OPT_REAL:
+        if (!(st = rnl_parse_double(text, o->lo, o->hi, what, &d))) *FIELD(o, base, double) = d;
+        break;
+    case RNL_OPT_SEED:
+        if (!(st = rnl_parse_long(text, (long)o->lo, (long)o->hi, what, &l))) *FIELD(o, base, uint64_t) = (uint64_t)l;
+        break;
+    case RNL_OPT_TEXT:
+        if (strlen(text) >= RNL_OPT_TEXT_MAX) return rnl_fail(RNL_ERR_USAGE, "%s: value too long", what);
+        snprintf(FIELD(o, base, char), RNL_OPT_TEXT_MAX, "%s", text);
+        break;
+    case RNL_OPT_CHOICE:
+        if (!is_choice(o->choices, text))
+            return rnl_fail(RNL_ERR_USAGE, "%s: expected one of %s, got '%.100s'", what, o->choices, text);
+        snprintf(FIELD(o, base, char), RNL_OPT_TEXT_MAX, "%s", text);
+        break;
+    case RNL_OPT_CELL:
+        if (rnl_cell_parse(text, FIELD(o, base, rnl_cell)))
+            return rnl_fail(RNL_ERR_USAGE, "%s: expected tanh, gru or lstm, got '%.100s'", what, text);
+        break;
+    case RNL_OPT_VARIANT:
+        if (rnl_variant_parse(text, FIELD(o, base, rnl_variant)))
+            return rnl_fail(RNL_ERR_USAGE, "%s: expected paper or pytorch, got '%.100s'", what, text);
+        break;
+    case RNL_OPT_RANGE: {
+        const char *c = strchr(text, ':');
+        char a[128];
+        double lo, hi;
+        if (!c || (size_t)(c - text) >= sizeof a)
+            return rnl_fail(RNL_ERR_USAGE, "%s: expected LO:HI, e.g. %s, got '%.100s'", what, o->def_text, text);
+        memcpy(a, text, (size_t)(c - text));
+        a[c - text] = 0;
+        if ((st = rnl_parse_double(a, o->lo, o->hi, what, &lo)) || (st = rnl_parse_double(c + 1, o->lo, o->hi, what, &hi)))
+            return st;
+        if (!(lo <= hi)) return rnl_fail(RNL_ERR_USAGE, "%s %s: the low end is above the high end", what, text);
+        double *r = FIELD(o, base, double);
+        r[0] = lo;
+        r[1] = hi;
+        break;
+    }
+    }
+    return st;
+}
+
+/* The canonical text of a row's default (as rnl_option_format would print it). */
+static const char *default_text(const rnl_option *o, char *buf, size_t n) {
+    switch (o->type) {
+    case RNL_OPT_INT:
+    case RNL_OPT_FLAG: snprintf(buf, n, "%d", (int)o->def); break;
+    case RNL_OPT_REAL: format_real(o->def, buf, n); break;
+    case RNL_OPT_SEED: snprintf(buf, n, "%llu", (unsigned long long)o->def); break;
+    case RNL_OPT_TEXT:
+    case RNL_OPT_CHOICE: snprintf(buf, n, "%s", o->def_text); break;
+    case RNL_OPT_CELL: snprintf(buf, n, "%s", rnl_cell_name((rnl_cell)(int)o->def)); break;
+    case RNL_OPT_VARIANT: snprintf(buf, n, "%s", rnl_variant_name((rnl_variant)(int)o->def)); break;
+    case RNL_OPT_RANGE: {
+        char *end;
+        char a[40], b[40];
+        format_real(strtod(o->def_text, &end), a, sizeof a);
+        format_real(strtod(end + 1, NULL), b, sizeof b);
+        snprintf(buf, n, "%s:%s", a, b);
+        break;
+    }
+    }
+    return buf;
+}
+
+int rnl_option_is_default(const rnl_option *o, const void *base) {
+    char a[RNL_OPT_TEXT_MAX + 64], b[RNL_OPT_TEXT_MAX + 64];
+    return strcmp(rnl_option_format(o, base, a, sizeof a), default_text(o, b, sizeof b)) == 0;
+}
+
+const rnl_option *rnl_options_diff(const rnl_option *tab, int n, const void *a, const void *b,
+                                   unsigned roles, char *va, char *vb, size_t vn) {
+    for (int i = 0; i < n; i++) {
+        if (!(tab[i].role & roles)) continue;
+        rnl_option_format(&tab[i], a, va, vn);
+        rnl_option_format(&tab[i], b, vb, vn);
+        if (strcmp(va, vb) != 0) return &tab[i];
+    }
+    return NULL;
+}
+
+/* ================================================================ storage ============ */
+
+static int is_number_type(rnl_opt_type t) {
+    return t == RNL_OPT_INT || t == RNL_OPT_REAL || t == RNL_OPT_SEED || t == RNL_OPT_FLAG;
+}
+
+void rnl_options_to_json(rnl_buf *b, const rnl_option *tab, int n, const void *base, unsigned roles) {
+    char v[RNL_OPT_TEXT_MAX + 64];
+    int first = 1;
+    for (int i = 0; i < n; i++) {
+        if (!(tab[i].role & roles)) continue;
+        rnl_buf_printf(b, "%s", first ? "" : ", ");
+        first = 0;
+        rnl_buf_json_string(b, tab[i].key);
+        rnl_buf_printf(b, ": ");
+        rnl_option_format(&tab[i], base, v, sizeof v);
+        if (is_number_type(tab[i].type)) rnl_buf_printf(b, "%s", v);
+        else rnl_buf_json_string(b, v);
+    }
+}
+
+rnl_status rnl_options_from_json(const rnl_option *tab, int n, void *base, unsigned roles,
+                                 const rnl_json *obj, const char *what) {
+    if (rnl_json_type_of(obj) != RNL_JSON_OBJECT)
+        return rnl_fail(RNL_ERR_DATA, "%s: the options are not a JSON object", what);
+    char text[64];
+    for (int i = 0; i < n; i++) {
+        const rnl_option *o = &tab[i];
+        if (!(o->role & roles)) continue;
+        const rnl_json *v = rnl_json_get(obj, o->key);
+        const char *s = NULL;
+        double d;
+        if (is_number_type(o->type) && rnl_json_number(v, &d)) {
+            snprintf(text, sizeof text, "%.17g", d);
+            s = text;
+        } else if (!is_number_type(o->type)) {
+            s = rnl_json_string(v);
+        }
+        if (!s) return rnl_fail(RNL_ERR_DATA, "%s: option \"%s\" is missing or not a %s", what, o->key,
+                                is_number_type(o->type) ? "number" : "string");
+        if (rnl_option_parse(o, base, s, what))
+            return rnl_fail(RNL_ERR_DATA, "%s", rnl_last_error());
+    }
+    return RNL_OK;
+}
+
+rnl_status rnl_options_to_meta(rnl_st_writer *w, const rnl_option *tab, int n, const void *base,
+                               unsigned roles, const char *prefix) {
+    char key[160], v[RNL_OPT_TEXT_MAX + 64];
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < n && !st; i++) {
+        if (!(tab[i].role & roles)) continue;
+        snprintf(key, sizeof key, "%s%s", prefix, tab[i].key);
+        st = rnl_st_add_meta(w, key, rnl_option_format(&tab[i], base, v, sizeof v));
+    }
+    return st;
+}
+
+rnl_status rnl_options_from_meta(const rnl_option *tab, int n, void *base, unsigned roles,
+                                 const rnl_st_file *f, const char *prefix) {
+    char key[160];
+    for (int i = 0; i < n; i++) {
+        const rnl_option *o = &tab[i];
+        if (!(o->role & roles)) continue;
+        snprintf(key, sizeof key, "%s%s", prefix, o->key);
+        const char *s = rnl_st_meta(f, key);
+        if (!s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
+        /* States written before split_scheme had a default stored "" for it. */
+        if (!*s && o->type == RNL_OPT_CHOICE) s = o->def_text;
+        if (rnl_option_parse(o, base, s, rnl_st_path(f))) return rnl_fail(RNL_ERR_DATA, "%s", rnl_last_error());
+    }
+    return RNL_OK;
+}
+
+rnl_status rnl_train_options_write(const char *path, const rnl_train_opts *o) {
+    rnl_buf b = {0};
+    rnl_buf_printf(&b, "{\"version\": \"%s\", \"options\": {", RNL_VERSION);
+    rnl_options_to_json(&b, rnl_train_options, rnl_train_noptions, o, RNL_ROLES_STORED);
+    rnl_buf_printf(&b, "}}\n");
+    rnl_status st = b.oom ? rnl_fail(RNL_ERR_NOMEM, "out of memory writing %s", path)
+                          : rnl_write_file_atomic(path, b.p, b.len);
+    rnl_buf_free(&b);
+    return st;
+}
+
+rnl_status rnl_train_options_read(const char *path, rnl_train_opts *o) {
+    unsigned char *txt = NULL;
+    size_t len = 0;
+    rnl_json_doc *doc = NULL;
+    rnl_status st = rnl_read_file(path, &txt, &len);
+    if (!st) st = rnl_json_parse((const char *)txt, len, path, &doc);
+    free(txt);
+    if (st) return st;
+    rnl_train_defaults(o);
+    st = rnl_options_from_json(rnl_train_options, rnl_train_noptions, o, RNL_ROLES_STORED,
+                               rnl_json_get(rnl_json_root(doc), "options"), path);
+    rnl_json_free(doc);
+    return st;
+}
+
+/* ================================================================ applicability ====== */
+
+static unsigned cell_bit(rnl_cell c) {
+    switch (c) {
+    case RNL_CELL_TANH: return RNL_APPLY_TANH;
+    case RNL_CELL_GRU: return RNL_APPLY_GRU;
+    case RNL_CELL_LSTM: return RNL_APPLY_LSTM;
+    }
+    return 0;
+}
+
+/* The units a row applies to, for messages: "lstm", "gru and lstm". */
+static void cells_text(unsigned a, char *buf, size_t n) {
+    static const char *const names[3] = {"tanh", "gru", "lstm"};
+    static const unsigned bits[3] = {RNL_APPLY_TANH, RNL_APPLY_GRU, RNL_APPLY_LSTM};
+    buf[0] = 0;
+    for (int i = 0, k = 0; i < 3; i++)
+        if (a & bits[i]) snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", k++ ? " and " : "", names[i]);
+}
+
+/* A number row's value is zero (the "requires" rule: --lr-final needs --lr-decay-epochs). */
+static int is_zero(const rnl_option *o, const void *base) {
+    char v[64];
+    return strtod(rnl_option_format(o, base, v, sizeof v), NULL) == 0;
+}
+
+rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks) {
+    const unsigned cb = cell_bit(o->cell);
+    if (!cb) return rnl_fail(RNL_ERR_INTERNAL, "options: impossible unit %d", (int)o->cell);
+    char name[160], where[64], v[RNL_OPT_TEXT_MAX + 64];
+    for (int i = 0; i < rnl_train_noptions; i++) {
+        const rnl_option *r = &rnl_train_options[i];
+        if (!((o->given >> i) & 1u) && rnl_option_is_default(r, o)) continue;
+        rnl_option_cli_name(r, name, sizeof name);
+        rnl_option_format(r, o, v, sizeof v);
+        if (!(r->applies & cb)) {
+            cells_text(r->applies, where, sizeof where);
+            return rnl_fail(RNL_ERR_USAGE, "%s %s does not apply to --cell %s: it applies only to %s", name, v,
+                            rnl_cell_name(o->cell), where);
+        }
+        if (tasks && !(r->applies & tasks))
+            return rnl_fail(RNL_ERR_USAGE, "%s %s does not apply to %s (%s data): it applies only to %s data", name, v,
+                            o->data, tasks == RNL_APPLY_SPEECH ? "speech" : "music",
+                            (r->applies & RNL_APPLY_TASKS) == RNL_APPLY_SPEECH ? "speech" : "music");
+        if (r->requires) {
+            const rnl_option *q = rnl_option_find(rnl_train_options, rnl_train_noptions, r->requires);
+            if (!q) return rnl_fail(RNL_ERR_INTERNAL, "options: %s requires the unknown option %s", r->key, r->requires);
+            char qn[160];
+            if (is_zero(q, o))
+                return rnl_fail(RNL_ERR_USAGE, "%s does nothing without %s (set that, or drop %s)", name,
+                                rnl_option_cli_name(q, qn, sizeof qn), name);
+        }
+    }
+    return RNL_OK;
+}
+
+int rnl_default_hidden(rnl_cell c, int speech) {
+    switch (c) {
+    case RNL_CELL_TANH: return speech ? 400 : 100;
+    case RNL_CELL_GRU: return speech ? 227 : 46;
+    case RNL_CELL_LSTM: return speech ? 195 : 36;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+/* update.c — one training update (see update.h). */
+#include "run/update.h"
+
+#include <math.h>
+#include <string.h>
+
+rnl_status rnl_update(rnl_model *m, rnl_workspace *ws, rnl_rng *rng, const rnl_update_ctx *u,
+                      const rnl_batch *bt, double frames, rnl_state *state, int poison, int *finite) {
+    const size_t n = rnl_model_nparams(m);
+    rnl_real *p = rnl_model_params(m);
+    *finite = 1;
+    memcpy(u->noisy, p, sizeof(rnl_real) * n);
+    if (u->weight_noise > 0)
+        for (int i = 0; i < rnl_model_ntensors(m); i++) {
+            const rnl_tensor *t = rnl_model_tensor(m, i);
+            if (t->noisy) rnl_rng_add_normal(rng, u->noisy + t->offset, t->size, u->weight_noise);
+        }
+    memset(u->grad, 0, sizeof(rnl_real) * n);
+    rnl_status st = rnl_forward_backward(m, ws, u->noisy, bt, u->grad, frames, state, NULL);
+    if (!st && poison) u->grad[0] = (rnl_real)NAN;
+    if (st == RNL_ERR_NUMERIC)
+        return rnl_fail(RNL_ERR_NUMERIC, "the training loss is not finite (learning rate too large?)");
+    if (st) return st;
+    double norm = rnl_clip_global_norm(u->grad, n, u->clip);
+    if (!isfinite(norm)) {
+        *finite = 0;
+        return RNL_OK;
+    }
+    rnl_rmsprop_step(&u->opt, p, u->grad, u->ms, u->buf, n);
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(p[k])) return rnl_fail(RNL_ERR_NUMERIC, "a parameter became non-finite");
+    return RNL_OK;
+}
