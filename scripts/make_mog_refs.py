@@ -1,6 +1,6 @@
 """make_mog_refs.py — write tests/ref/mog_<case>.safetensors: PyTorch reference numbers
 (float64) for the mixture-of-Gaussians head through a whole model, read by
-tests/test_mog_reference.c.  Run from the repo root:  /usr/bin/python3 scripts/make_mog_refs.py
+tests/test_reference.c.  Run from the repo root:  /usr/bin/python3 scripts/make_mog_refs.py
 
 Same file layout as scripts/make_refs.py (inputs x [T,B,I], real-valued targets y [T,B,O],
 len [B], with garbage at padded steps; parameters under their rnnlab names; loss = nll_sum /

@@ -2,7 +2,7 @@
 tests/test_reference.c.  Run from the repo root:  /usr/bin/python3 scripts/make_refs.py
 
 Each file holds the inputs (x [T,B,I], y [T,B,O], len [B]; garbage at padded steps, which must
-be ignored), the parameters under their rnnlab names, and what the C library must reproduce:
+be ignored; x is N(0,1), or 0/1 in the *_sparse cases), the parameters under their rnnlab names, and what the C library must reproduce:
 loss (= nll_sum / n_valid), nll_sum, logits [T,B,O] (zeros at padded steps), grad.<name> (of
 loss), and a 10-step training trajectory: traj[k] = loss at step k, traj_gnorm[k] = gradient
 norm before clipping, then clip_grad_norm_(clip) and torch.optim.RMSprop; final.<name> = the
@@ -11,6 +11,15 @@ parameters after the 10 steps.
 Before writing, every case is checked independently: the paper variants' hand-written ops
 against nn.RNN (tanh) / nn.LSTM (peepholes 0), the pytorch variants' nn.GRU / nn.LSTM against
 hand-written ops, and every gradient tensor against a central finite difference.
+
+The *_sparse cases (every unit and variant) give x 0/1 at 5 % of the valid entries, as in a
+piano roll: the C library then takes its sparse-input path for layer 0 (src/core/model.c:
+non-zeros * 4 < T*B*I, counted over the valid rows; x·W^T over the listed non-zeros and the
+input-weight gradient X^T·dA by rnl_gemm_sparse_at plus a transposed add), which N(0,1)
+inputs never reach. Every input column is on at least once at a step t >= 1 (at t = 0 the
+GRU's reset and the LSTM's forget gate act on a zero state), so every input weight has a
+non-zero gradient; I = 24 makes the library's non-zero scan run one full and one partial
+block of 16.
 The output is deterministic (same bytes on every run with the same torch).
 """
 import os
@@ -42,12 +51,36 @@ CASES = {
     "gru_paper_t1": ("gru", "paper", 1, dict(D, T=1, B=1, len=[1])),
     "lstm_paper_h1": ("lstm", "paper", 1, dict(D, H=1)),
 }
+# 0/1 inputs at 5 % density (see the top): 25 valid steps x 24 inputs, 30 ones.
+S = dict(T=12, B=3, len=[12, 9, 4], I=24, H=4, O=5, density=0.05)
+for _cell, _variant in (("tanh", "paper"), ("gru", "paper"), ("gru", "pytorch"), ("lstm", "paper"),
+                        ("lstm", "pytorch")):
+    CASES[f"{_cell}_{_variant}_sparse"] = (_cell, _variant, 1, S)
+
+
+def sparse_x(rng, d):
+    """x [T,B,I] of 0/1 at the valid steps: round(density * valid entries) ones, first one per
+    input column at a random valid step t >= 1, the rest anywhere valid; 0 elsewhere."""
+    T, B, I, lens = d["T"], d["B"], d["I"], d["len"]
+    rows = [(t, b) for t in range(T) for b in range(B) if t < lens[b]]
+    later = [(t, b) for t, b in rows if t >= 1]
+    ones = int(round(d["density"] * len(rows) * I))
+    assert ones >= I, "too few ones to cover every input column"
+    x = np.zeros((T, B, I))
+    for i in range(I):
+        t, b = later[rng.integers(len(later))]
+        x[t, b, i] = 1
+    while x.sum() < ones:
+        t, b = rows[rng.integers(len(rows))]
+        x[t, b, rng.integers(I)] = 1
+    return x
 
 
 def make_inputs(rng, d):
     T, B, lens = d["T"], d["B"], d["len"]
     valid = (np.arange(T)[:, None] < np.array(lens)[None, :])[:, :, None]
-    x = np.where(valid, rng.normal(size=(T, B, d["I"])), 1e3)
+    xv = sparse_x(rng, d) if d.get("density") else rng.normal(size=(T, B, d["I"]))
+    x = np.where(valid, xv, 1e3)
     y = np.where(valid, rng.integers(0, 2, size=(T, B, d["O"])).astype(np.float64), 7.0)
     return x, y
 
@@ -151,12 +184,18 @@ def make_case(name, cell, variant, layers, d):
     fd = check_case(name, P, cfg, xt, yt, lens, loss.detach(), grads)
     traj, norms, final = trajectory(P, cfg, xt, yt, lens)
     clipped = int((norms > OPT["clip"]).sum())
-    print(f"{name:14s} loss {loss.item():.6f}  fd rel err {fd:.1e}  grad norms "
+    print(f"{name:19s} loss {loss.item():.6f}  fd rel err {fd:.1e}  grad norms "
           f"{norms.min():.3f}..{norms.max():.3f}, clipped {clipped}/{STEPS}  "
           f"traj {traj[0]:.4f} -> {traj[-1]:.4f}")
     assert clipped >= STEPS // 2, f"{name}: clipping active in only {clipped} steps"
     # float32 C must take the same branch: no norm within 1 % of the threshold
     assert np.all(np.abs(norms / OPT["clip"] - 1) > 0.01), f"{name}: a norm is near clip"
+    if d.get("density"):
+        # every input weight's gradient above twice the C test's absolute tolerance (2e-7), so
+        # that one the library left at 0 fails there
+        for n, g in zip(P, grads):
+            if n.startswith("rnn.0.W"):
+                assert g.abs().min().item() > 4e-7, f"{name}: grad.{n} has an element near 0"
 
     meta = dict(ref_version="1", cell=cell, variant=variant, layers=layers, hidden=d["H"],
                 input=d["I"], output=d["O"], T=d["T"], B=d["B"], steps=STEPS,

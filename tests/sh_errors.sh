@@ -4,15 +4,9 @@
 # the same table (scripts/gen-errors-doc.sh), so every entry there is exercised here. Also
 # checks the two promises that need more than an exit code: a full disk leaves the previous
 # checkpoint intact, and a diverging run leaves only finite parameters.
-BUILD=${BUILD:-build}
-R="$(pwd)/$BUILD/rnnlab"
+. tests/lib.sh
 D=${RNNLAB_DATA:-../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 export R T D
-passed=0; failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL sh_errors: $*"; }
 
 # Fixtures.
 mkdir -p "$T/empty" "$T/badstate"
@@ -52,5 +46,4 @@ grep -q '"status": "diverged"' "$T/div/summary.json" && ok || bad "diverged run'
 RNNLAB_FAULT_NAN_UPDATE=100 RNNLAB_FAULT_NAN_COUNT=3 "$R" train --data jsb --hidden 8 --max-epochs 1 --out "$T/skip" --quiet >/dev/null 2>&1 \
     && grep -q '"skipped_updates": 3,' "$T/skip/summary.json" && grep -q '"status": "ok"' "$T/skip/summary.json" && ok \
     || bad "3 non-finite updates were not skipped and counted"
-echo "sh_errors: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

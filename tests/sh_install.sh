@@ -2,12 +2,8 @@
 # make install into a scratch prefix, then build the embedding example against the installed
 # header and library (shared through the installed pkg-config file, and static), and run both
 # on a checkpoint the installed tool trained: they must run and agree.
-BUILD=${BUILD:-build}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0; failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL sh_install: $*"; }
+. tests/lib.sh
+tmp=$T
 make -s BUILD="$BUILD" install PREFIX="$tmp/prefix" >/dev/null 2>&1 && ok || bad "make install failed"
 for f in include/rnnlab.h lib/librnnlab.a lib/librnnlab.so lib/pkgconfig/rnnlab.pc bin/rnnlab; do
     [ -e "$tmp/prefix/$f" ] && ok || bad "missing $f"
@@ -28,5 +24,4 @@ b=$("$tmp/ex_static" "$tmp/run/model.safetensors" 6 2>&1); rb=$?
 [ $ra -eq 0 ] && [ $rb -eq 0 ] && ok || bad "example failed: $a / $b"
 [ "$(printf '%s\n' "$a" | grep -c '^step ')" -eq 6 ] && ok || bad "example printed: $a"
 [ "$a" = "$b" ] && ok || bad "shared and static examples differ"
-echo "sh_install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

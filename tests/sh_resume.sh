@@ -3,13 +3,8 @@
 # resume each time, and check that (1) no output file is ever half-written — every file
 # present after a kill is complete and loads — and (2) the final model is byte-identical to
 # an uninterrupted run's, with the same per-epoch metrics.
-BUILD=${BUILD:-build}
-RNNLAB="$BUILD/rnnlab"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0; failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL sh_resume: $*"; }
+. tests/lib.sh
+RNNLAB=$R tmp=$T
 ARGS="--data jsb --cell gru --hidden 24 --max-epochs 4 --seed 3 --quiet"
 
 t0=$(date +%s.%N)
@@ -65,5 +60,4 @@ while [ $kills -lt 50 ] && [ $run -lt 60 ]; do
 done
 [ $kills -ge 50 ] && ok || bad "only $kills kills"
 echo "kill/resume: $kills kills over $run runs"
-echo "sh_resume: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary

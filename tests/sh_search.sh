@@ -2,14 +2,8 @@
 # rnnlab search and reproduce: the learning-rate draws, determinism across --jobs, a diverging
 # trial, kill -9 and resume, argument checks, MPI (mpirun -np 2 vs --jobs 2) and a tiny grid.
 # Ends with "sh_search: N passed, N failed"; exits non-zero if anything failed.
-BUILD=${BUILD:-build}
-RNNLAB="$BUILD/rnnlab"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0; failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL sh_search: $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+. tests/lib.sh
+RNNLAB=$R tmp=$T
 ARGS="--data jsb --cell gru --hidden 8 --max-epochs 2 --trials 3 --seed 7 --quiet"
 
 # The trials of a search.json, one per line, without the wall-clock seconds.
@@ -168,5 +162,4 @@ fi
 "$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb,nosuch --quiet 2>"$tmp/err"; rc=$?
 check '[ $rc -eq 2 ] && grep -q "nosuch" "$tmp/err"' "an unknown data set was accepted (rc $rc)"
 
-echo "sh_search: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary

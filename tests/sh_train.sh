@@ -6,13 +6,7 @@
 # - the same seed gives the same model; another seed another;
 # - 2 layers, the PyTorch variants and batch > 1 train and evaluate;
 # - resuming a finished run changes nothing; extending it with --max-epochs equals one run.
-BUILD=${BUILD:-build}
-R="$BUILD/rnnlab"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-passed=0; failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL sh_train: $*"; }
+. tests/lib.sh
 A="--data jsb --hidden 8 --max-epochs 2 --quiet"
 test_nll() { sed -n 's/.*"test_nll": \([^,]*\),.*/\1/p' "$1/summary.json"; }
 
@@ -47,5 +41,4 @@ before=$(cksum < "$T/a/model.safetensors")
 "$R" train --data jsb --hidden 8 --max-epochs 1 --quiet --out "$T/ext" >/dev/null
 "$R" train --resume "$T/ext" --max-epochs 2 --quiet >/dev/null && cmp -s "$T/ext/model.safetensors" "$T/a/model.safetensors" \
     && ok || bad "1 epoch extended to 2 differs from 2 epochs"
-echo "sh_train: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -5,7 +5,12 @@
  * torch.nn.GRU / torch.nn.LSTM themselves); tests/ref/mog_*.safetensors by
  * scripts/make_mog_refs.py for the mixture-of-Gaussians head (the MoG NLL by
  * rnnlab_torch.mog_loss, checked against torch.distributions; mog_clamp puts log-stds
- * beyond both clamps at every step). The metadata says which head a case uses. For every case this test loads the parameters
+ * beyond both clamps at every step). The metadata says which head a case uses. The
+ * *_sparse cases have 0/1 inputs at 5 % density, as piano rolls do, so that the library takes
+ * its sparse-input path for layer 0 (x·W^T over the listed non-zeros, X^T·dA by
+ * rnl_gemm_sparse_at and a transposed add); every other case has N(0,1) inputs and takes the
+ * dense products. Each case checks which path its inputs select, by the library's own rule
+ * (src/core/model.c, forward: non-zeros of the valid rows * 4 < T*B*I). For every case this test loads the parameters
  * and the batch (garbage at padded steps), runs rnl_forward_backward once and compares
  *   loss (= nll_sum / n_valid), nll_sum, logits at the valid steps, every gradient tensor
  * with |c - r| <= 1e-4 |r| + 2e-7 (float32 library), then runs the reference's 10 training
@@ -42,6 +47,7 @@ static const char *const CASES[] = {
     "tanh_paper",   "gru_paper",     "gru_pytorch",   "lstm_paper",    "lstm_pytorch",
     "gru_paper_l2", "lstm_paper_l2", "tanh_paper_l2", "gru_paper_t1",  "lstm_paper_h1",
     "mog_gru_paper", "mog_lstm_paper", "mog_clamp",
+    "tanh_paper_sparse", "gru_paper_sparse", "gru_pytorch_sparse", "lstm_paper_sparse", "lstm_pytorch_sparse",
 };
 #define NCASES ((int)(sizeof CASES / sizeof CASES[0]))
 
@@ -205,6 +211,13 @@ static void run_case(const char *cs)
         len[b] = (int)v;
         n_valid += len[b];
     }
+    size_t nnz = 0;
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            for (int i = 0; t < len[b] && i < I; i++) nnz += x[((size_t)t * B + b) * I + i] != 0;
+    const int sparse = nnz * 4 < nx, want_sparse = strstr(cs, "_sparse") != NULL;
+    CHECK(sparse == want_sparse, "%s: %zu non-zero inputs of %zu take the %s path, not the %s one", cs, nnz, nx,
+          sparse ? "sparse" : "dense", want_sparse ? "sparse" : "dense");
     if (!load_params(f, cs, m, p)) goto done;
     rnl_batch batch = {T, B, len, x, y};
 

@@ -9,15 +9,41 @@
 #include "core/kernels.h"
 #include "rnnlab.h"
 
+/* CHECK that a library call returned RNL_OK, naming it and the library's message; true if
+ * it did, so a caller can stop before using what the call did not make. */
+static int ok_status(rnl_status st, const char *what) {
+    CHECK(st == RNL_OK, "%s: %s (%s)", what, rnl_status_string(st), rnl_last_error());
+    return st == RNL_OK;
+}
+
+/* One forward pass whose NLL a comparison will use: the status is checked, and so is the
+ * NLL (a Bernoulli NLL over at least one valid frame is finite and positive), so that a
+ * failing pass, which leaves *nll at 0, cannot make two failures compare equal. */
+static void fb_nll(const rnl_model *m, rnl_workspace *ws, const rnl_real *p, const rnl_batch *bt,
+                   rnl_state *s, double *nll, const char *what) {
+    *nll = 0;
+    if (ok_status(rnl_forward_backward(m, ws, p, bt, NULL, 1, s, nll), what))
+        CHECK(isfinite(*nll) && *nll > 0, "%s: NLL %g is not finite and positive", what, *nll);
+}
+
 /* A model whose recurrent weights are zero and whose output bias is b: every step predicts
  * sigmoid(b) whatever the input, so the NLL is computable by hand. */
 static void test_hand_nll(void) {
     rnl_config c = {RNL_CELL_GRU, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 1, 2, 3, 2, 0};
-    rnl_model *m;
-    rnl_workspace *ws;
-    CHECK(rnl_model_create(&c, &m) == RNL_OK && rnl_workspace_create(&ws) == RNL_OK, "create");
+    rnl_model *m = NULL;
+    rnl_workspace *ws = NULL;
+    if (!ok_status(rnl_model_create(&c, &m), "hand NLL: create the model") ||
+        !ok_status(rnl_workspace_create(&ws), "hand NLL: create the workspace")) {
+        rnl_model_free(m);
+        return;
+    }
     const rnl_tensor *ob = rnl_model_find(m, "out.b");
     CHECK(ob && ob->size == 2, "out.b exists");
+    if (!ob || ob->size != 2) {
+        rnl_workspace_free(ws);
+        rnl_model_free(m);
+        return;
+    }
     rnl_real *p = rnl_model_params(m);
     p[ob->offset + 0] = 0;            /* p = 1/2 */
     p[ob->offset + 1] = (rnl_real)log(3.0); /* p = 3/4 */
@@ -43,10 +69,13 @@ static void test_hand_nll(void) {
     CHECK(fabs(nll / 4 - per_seq_mean) > 1e-3, "pooled mean differs from the mean of means");
     /* Gradient of out.b by hand: d/db_k of mean NLL = mean over frames of (p_k − y_k). */
     rnl_real *g = calloc(rnl_model_nparams(m), sizeof(rnl_real));
-    CHECK(rnl_forward_backward(m, ws, p, &bt, g, 4, NULL, &nll) == RNL_OK, "backward");
-    CHECK_CLOSE(g[ob->offset + 0], (4 * 0.5 - 2) / 4, 1e-6, 1e-7, "d out.b[0]");
-    CHECK_CLOSE(g[ob->offset + 1], (4 * 0.75 - 2) / 4, 1e-6, 1e-7, "d out.b[1]");
-    free(g);
+    CHECK(g != NULL, "out of memory");
+    if (g) {
+        CHECK(rnl_forward_backward(m, ws, p, &bt, g, 4, NULL, &nll) == RNL_OK, "backward");
+        CHECK_CLOSE(g[ob->offset + 0], (4 * 0.5 - 2) / 4, 1e-6, 1e-7, "d out.b[0]");
+        CHECK_CLOSE(g[ob->offset + 1], (4 * 0.75 - 2) / 4, 1e-6, 1e-7, "d out.b[1]");
+        free(g);
+    }
     /* Non-finite input is refused with a clear error. */
     x[0] = (rnl_real)NAN;
     CHECK(rnl_forward_backward(m, ws, p, &bt, NULL, 1, NULL, &nll) == RNL_ERR_DATA, "NaN input refused");
@@ -80,7 +109,7 @@ static void test_optim_by_hand(void) {
     CHECK_CLOSE(g[0], 0.6, 1e-6, 0, "clipped g0");
     CHECK_CLOSE(g[1], 0.8, 1e-6, 0, "clipped g1");
     rnl_real h[2] = {3, 4};
-    rnl_clip_global_norm(h, 2, 10.0);
+    CHECK_CLOSE(rnl_clip_global_norm(h, 2, 10.0), 5.0, 1e-12, 0, "norm, threshold above it");
     CHECK(h[0] == 3 && h[1] == 4, "no clipping below the threshold");
     /* RMSProp, two steps on one parameter with g = 2 then g = −1 (decay .9, momentum .5,
      * lr .1, eps 0): ms1 = .1*4 = .4, buf1 = 2/sqrt(.4), p1 = 1 − .1*buf1;
@@ -98,28 +127,31 @@ static void test_optim_by_hand(void) {
 
 static void test_init(void) {
     rnl_config c = {RNL_CELL_LSTM, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 7, 9, 5, 0};
-    rnl_model *m, *m2;
-    CHECK(rnl_model_create(&c, &m) == RNL_OK && rnl_model_create(&c, &m2) == RNL_OK, "create");
-    CHECK(rnl_model_init(m, 42, 1.0) == RNL_OK && rnl_model_init(m2, 42, 1.0) == RNL_OK, "init");
+    rnl_model *m = NULL, *m2 = NULL;
+    if (!ok_status(rnl_model_create(&c, &m), "init: create") ||
+        !ok_status(rnl_model_create(&c, &m2), "init: create the second")) {
+        rnl_model_free(m);
+        return;
+    }
+    ok_status(rnl_model_init(m, 42, 1.0), "init seed 42");
+    ok_status(rnl_model_init(m2, 42, 1.0), "init the second, seed 42");
     CHECK(memcmp(rnl_model_params(m), rnl_model_params(m2), sizeof(rnl_real) * rnl_model_nparams(m)) == 0,
           "same seed, same parameters");
-    rnl_model_init(m2, 43, 1.0);
+    ok_status(rnl_model_init(m2, 43, 1.0), "init the second, seed 43");
     CHECK(memcmp(rnl_model_params(m), rnl_model_params(m2), sizeof(rnl_real) * rnl_model_nparams(m)) != 0,
           "another seed, other parameters");
-    /* Table 1 count for the paper's LSTM-195 on speech (20 inputs): 169,065. */
-    rnl_config s = {RNL_CELL_LSTM, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 20, 195, 10, 20};
-    rnl_model *ms;
-    CHECK(rnl_model_create(&s, &ms) == RNL_OK && rnl_model_nparams_recurrent(ms) == 169065,
-          "LSTM-195 recurrent parameters %zu", rnl_model_nparams_recurrent(ms));
-    rnl_model_free(ms);
-    rnl_config sg = {RNL_CELL_GRU, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 20, 227, 10, 20};
-    CHECK(rnl_model_create(&sg, &ms) == RNL_OK && rnl_model_nparams_recurrent(ms) == 168888,
-          "GRU-227 recurrent parameters %zu", rnl_model_nparams_recurrent(ms));
-    rnl_model_free(ms);
-    rnl_config st = {RNL_CELL_TANH, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 20, 400, 10, 20};
-    CHECK(rnl_model_create(&st, &ms) == RNL_OK && rnl_model_nparams_recurrent(ms) == 168400,
-          "tanh-400 recurrent parameters %zu", rnl_model_nparams_recurrent(ms));
-    rnl_model_free(ms);
+    /* Table 1 counts for speech (20 inputs): LSTM-195 169,065, GRU-227 168,888, tanh-400
+     * 168,400 recurrent parameters. */
+    static const struct { rnl_cell cell; int hidden; size_t count; } table1[] = {
+        {RNL_CELL_LSTM, 195, 169065}, {RNL_CELL_GRU, 227, 168888}, {RNL_CELL_TANH, 400, 168400}};
+    for (size_t k = 0; k < sizeof table1 / sizeof *table1; k++) {
+        rnl_config s = {table1[k].cell, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 20, table1[k].hidden, 10, 20};
+        rnl_model *ms = NULL;
+        if (!ok_status(rnl_model_create(&s, &ms), "Table 1 model")) continue;
+        CHECK(rnl_model_nparams_recurrent(ms) == table1[k].count, "%s-%d recurrent parameters %zu, expected %zu",
+              rnl_cell_name(s.cell), s.hidden, rnl_model_nparams_recurrent(ms), table1[k].count);
+        rnl_model_free(ms);
+    }
     const rnl_real *p = rnl_model_params(m);
     for (int i = 0; i < rnl_model_ntensors(m); i++) {
         const rnl_tensor *t = rnl_model_tensor(m, i);
@@ -153,15 +185,22 @@ static void test_init(void) {
 static void test_state_carry(void) {
     for (int cell = 0; cell < 3; cell++) {
         rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 3, 5, 3, 0};
-        rnl_model *m;
-        rnl_workspace *ws;
-        rnl_state *s;
-        rnl_model_create(&c, &m);
-        rnl_model_init(m, 7, 0);
-        rnl_workspace_create(&ws);
-        rnl_state_create(m, 2, &s);
+        const char *cn = rnl_cell_name(c.cell);
+        rnl_model *m = NULL;
+        rnl_workspace *ws = NULL;
+        rnl_state *s = NULL, *s1 = NULL;
+        if (!ok_status(rnl_model_create(&c, &m), "state carry: create the model") ||
+            !ok_status(rnl_model_init(m, 7, 0), "state carry: init") ||
+            !ok_status(rnl_workspace_create(&ws), "state carry: create the workspace") ||
+            !ok_status(rnl_state_create(m, 2, &s), "state carry: create the state (B 2)") ||
+            !ok_status(rnl_state_create(m, 1, &s1), "state carry: create the state (B 1)"))
+            goto next;
         rnl_rng r;
         rnl_rng_seed(&r, 5);
+        /* Parameters N(0, 0.7²) rather than the initialisation's small ones, so that the state
+         * carried into window 2 changes its loss far beyond the tolerance (checked below). */
+        rnl_real *pm = rnl_model_params(m);
+        for (size_t k = 0; k < rnl_model_nparams(m); k++) pm[k] = (rnl_real)(0.7 * rnl_rng_normal(&r));
         enum { T = 9, B = 2 };
         rnl_real x[T * B * 3], y[T * B * 3];
         for (int k = 0; k < T * B * 3; k++) {
@@ -171,26 +210,33 @@ static void test_state_carry(void) {
         int len[B] = {9, 6};
         rnl_batch full = {T, B, len, x, y};
         double whole, a, b;
-        rnl_forward_backward(m, ws, rnl_model_params(m), &full, NULL, 1, NULL, &whole);
+        fb_nll(m, ws, rnl_model_params(m), &full, NULL, &whole, "state carry: one pass");
         int l1[B] = {4, 4}, l2[B] = {5, 2};
         rnl_batch w1 = {4, B, l1, x, y}, w2 = {5, B, l2, x + 4 * B * 3, y + 4 * B * 3};
         rnl_state_zero(s);
-        rnl_forward_backward(m, ws, rnl_model_params(m), &w1, NULL, 1, s, &a);
-        rnl_forward_backward(m, ws, rnl_model_params(m), &w2, NULL, 1, s, &b);
+        fb_nll(m, ws, rnl_model_params(m), &w1, s, &a, "state carry: window 1");
+        fb_nll(m, ws, rnl_model_params(m), &w2, s, &b, "state carry: window 2");
         CHECK_CLOSE(a + b, whole, 1e-5, 0, "windows with carried state = one pass");
+        /* The carried state matters: window 2 from a zero state is off by more than 100 times
+         * the tolerance above (0.24 to 0.63 nats here), so a state that was not carried fails. */
+        double b0;
+        fb_nll(m, ws, rnl_model_params(m), &w2, NULL, &b0, "state carry: window 2 from zeros");
+        CHECK(fabs(b0 - b) > 100 * 1e-5 * whole, "%s: window 2 from a zero state: %.9g, carried: %.9g", cn, b0, b);
         /* rnl_step, one step at a time for sequence 0, gives the same logits. */
-        rnl_state *s1;
-        rnl_state_create(m, 1, &s1);
-        rnl_forward_backward(m, ws, rnl_model_params(m), &full, NULL, 1, NULL, &whole);
+        fb_nll(m, ws, rnl_model_params(m), &full, NULL, &whole, "state carry: one pass again");
         rnl_real ref[T * B * 3];
         memcpy(ref, rnl_workspace_logits(ws), sizeof ref);
         double worst = 0;
+        int stepped = 0;
         for (int t = 0; t < T; t++) {
             rnl_real lg[3];
-            rnl_step(m, ws, x + (size_t)t * B * 3, 1, s1, lg);
+            if (!ok_status(rnl_step(m, ws, x + (size_t)t * B * 3, 1, s1, lg), "state carry: rnl_step")) break;
             for (int k = 0; k < 3; k++) worst = fmax(worst, fabs(lg[k] - ref[(size_t)t * B * 3 + k]));
+            stepped++;
         }
-        CHECK(worst < 1e-5, "%s: rnl_step matches the batch pass (max diff %g)", rnl_cell_name(c.cell), worst);
+        CHECK(stepped == T && worst < 1e-5, "%s: rnl_step matches the batch pass over %d of %d steps (max diff %g)",
+              cn, stepped, T, worst);
+    next:
         rnl_state_free(s1);
         rnl_state_free(s);
         rnl_workspace_free(ws);
@@ -204,13 +250,19 @@ static void test_state_carry(void) {
 static void test_hold(void) {
     for (int cell = 0; cell < 3; cell++) {
         rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 5, 6, 5, 0}; /* 2 layers, I 5, H 6, O 5 */
-        rnl_model *m;
-        rnl_workspace *ws;
-        rnl_model_create(&c, &m);
-        rnl_model_init(m, 3, 0);
-        rnl_workspace_create(&ws);
+        const char *cn = rnl_cell_name(c.cell);
+        rnl_model *m = NULL;
+        rnl_workspace *ws = NULL;
+        rnl_real *p2 = NULL;
+        if (!ok_status(rnl_model_create(&c, &m), "hold: create the model") ||
+            !ok_status(rnl_model_init(m, 3, 0), "hold: init") ||
+            !ok_status(rnl_workspace_create(&ws), "hold: create the workspace"))
+            goto next;
         const size_t n = rnl_model_nparams(m);
-        rnl_real *p1 = rnl_model_params(m), *p2 = malloc(sizeof(rnl_real) * n);
+        rnl_real *p1 = rnl_model_params(m);
+        p2 = malloc(sizeof(rnl_real) * n);
+        CHECK(p2 != NULL, "hold: out of memory");
+        if (!p2) goto next;
         for (size_t k = 0; k < n; k++) p2[k] = p1[k] * 0.5f;
         rnl_rng r;
         rnl_rng_seed(&r, 9);
@@ -223,22 +275,25 @@ static void test_hold(void) {
         int la[B] = {12, 12, 7}, lb[1] = {4};
         rnl_batch ba = {T, B, la, x, y}, bb = {4, 1, lb, x, y};
         double fa1, fb1, fa2, ha1, hb1, ha2, hx, hy;
-        rnl_forward_backward(m, ws, p1, &ba, NULL, 1, NULL, &fa1);
-        rnl_forward_backward(m, ws, p1, &bb, NULL, 1, NULL, &fb1);
-        rnl_forward_backward(m, ws, p2, &ba, NULL, 1, NULL, &fa2);
+        fb_nll(m, ws, p1, &ba, NULL, &fa1, "hold: fresh, p1, batch a");
+        fb_nll(m, ws, p1, &bb, NULL, &fb1, "hold: fresh, p1, batch b");
+        fb_nll(m, ws, p2, &ba, NULL, &fa2, "hold: fresh, p2, batch a");
+        /* The three fresh losses differ, so a held pass that used the wrong copies shows. */
+        CHECK(fa1 != fb1 && fa1 != fa2 && fb1 != fa2, "%s: fresh losses coincide (%.17g %.17g %.17g)", cn, fa1,
+              fb1, fa2);
         rnl_workspace_hold(ws, 1);
-        rnl_forward_backward(m, ws, p1, &bb, NULL, 1, NULL, &hb1);
-        rnl_forward_backward(m, ws, p1, &ba, NULL, 1, NULL, &ha1);
-        rnl_forward_backward(m, ws, p2, &ba, NULL, 1, NULL, &ha2);
-        rnl_forward_backward(m, ws, p1, &bb, NULL, 1, NULL, &hx);
+        fb_nll(m, ws, p1, &bb, NULL, &hb1, "hold: held, p1, batch b");
+        fb_nll(m, ws, p1, &ba, NULL, &ha1, "hold: held, p1, batch a");
+        fb_nll(m, ws, p2, &ba, NULL, &ha2, "hold: held, p2, batch a");
+        fb_nll(m, ws, p1, &bb, NULL, &hx, "hold: held, p1, batch b again");
         CHECK(ha1 == fa1 && hb1 == fb1 && ha2 == fa2 && hx == fb1,
               "%s: held passes differ from fresh ones (%.17g %.17g %.17g %.17g / %.17g %.17g %.17g)",
-              rnl_cell_name(c.cell), ha1, hb1, ha2, hx, fa1, fb1, fa2);
+              cn, ha1, hb1, ha2, hx, fa1, fb1, fa2);
         rnl_workspace_hold(ws, 0);
         for (size_t k = 0; k < n; k++) p1[k] *= 0.5f; /* p1 now equals p2 */
-        rnl_forward_backward(m, ws, p1, &ba, NULL, 1, NULL, &hy);
-        CHECK(hy == fa2, "%s: after the hold, changed params are not used (%.17g vs %.17g)",
-              rnl_cell_name(c.cell), hy, fa2);
+        fb_nll(m, ws, p1, &ba, NULL, &hy, "hold: after the hold, changed p1, batch a");
+        CHECK(hy == fa2, "%s: after the hold, changed params are not used (%.17g vs %.17g)", cn, hy, fa2);
+    next:
         free(p2);
         rnl_workspace_free(ws);
         rnl_model_free(m);
@@ -257,6 +312,11 @@ static void test_gemm(void) {
                 int lda = ta ? M : K, ldb = tb ? K : N;
                 rnl_real *A = malloc(sizeof(rnl_real) * M * K), *Bm = malloc(sizeof(rnl_real) * K * N);
                 rnl_real *C1 = malloc(sizeof(rnl_real) * M * N), *C2 = malloc(sizeof(rnl_real) * M * N);
+                CHECK(A && Bm && C1 && C2, "gemm: out of memory");
+                if (!A || !Bm || !C1 || !C2) {
+                    free(A), free(Bm), free(C1), free(C2);
+                    return;
+                }
                 for (int k = 0; k < M * K; k++) A[k] = (rnl_real)rnl_rng_normal(&r);
                 for (int k = 0; k < K * N; k++) Bm[k] = (rnl_real)rnl_rng_normal(&r);
                 for (int k = 0; k < M * N; k++) C1[k] = C2[k] = (rnl_real)rnl_rng_normal(&r);
