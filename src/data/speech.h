@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "data/dataset.h"
+#include "data/adapter.h"
 #include "rnnlab.h"
 
 #define RNL_SPEECH_IN 20     /* samples of input per step */
