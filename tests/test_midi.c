@@ -1,5 +1,6 @@
-/* test_midi.c — MIDI reader and writer (src/midi.c), piano roll <-> MIDI, folder import and
- * sampling (src/pianoroll.c).
+/* test_midi.c — MIDI reader and writer (src/data/midi.c), piano roll <-> MIDI
+ * (src/data/pianoroll.c), folder import (src/data/import.c, src/data/matwrite.c) and sampling
+ * (src/sample/sample_music.c).
  *
  * Every file is generated here in a temporary directory: the writer's bytes are compared
  * with a hand-assembled file; random rolls must survive roll -> MIDI -> roll unchanged;
@@ -17,8 +18,10 @@
 #include "check.h"
 #include "data/midi.h"
 #include "data/music.h"
+#include "data/import.h"
 #include "data/pianoroll.h"
 #include "io/util.h"
+#include "sample/sample.h"
 
 static char g_tmp[256]; /* the test's temporary directory */
 

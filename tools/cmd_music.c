@@ -1,6 +1,7 @@
 /* cmd_music.c — `sample` for piano-roll models (called by cmd_sample for a Bernoulli model)
- * and `data import-midi` (called by cmd_data). The work is in src/pianoroll.c; this file
- * parses options, prints, and runs fluidsynth for --wav. docs/MUSIC_IO.md has the details. */
+ * and `data import-midi` (called by cmd_data). The work is in src/sample/sample_music.c
+ * and src/data/import.c; this file parses options, prints (the import's warnings too), and
+ * runs fluidsynth for --wav. docs/MUSIC_IO.md has the details. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "data/import.h"
 #include "data/pianoroll.h"
 #include "io/util.h"
+#include "sample/sample.h"
 
 /* ================================================================ rendering ========= */
 
