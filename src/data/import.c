@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,7 +70,21 @@ static int any_note(const uint8_t *r, int T) {
     return 0;
 }
 
-rnl_status rnl_import_midi(const rnl_import_opts *o, FILE *log, rnl_import_report *rep) {
+/* One formatted line to the sink, if there is one. A line holds a path (< 4096 bytes) or an
+ * error message (< 1024) and a few words, so it fits the buffer. */
+static void warn(rnl_log_fn sink, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn(rnl_log_fn sink, void *ctx, const char *fmt, ...) {
+    if (!sink) return;
+    char line[4096 + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    sink(ctx, line);
+}
+
+rnl_status rnl_import_midi(const rnl_import_opts *o, rnl_log_fn sink, void *sink_ctx,
+                           rnl_import_report *rep) {
     memset(rep, 0, sizeof *rep);
     double fsum = o->frac[0] + o->frac[1] + o->frac[2];
     if (!(o->frac[0] >= 0 && o->frac[1] >= 0 && o->frac[2] >= 0 && fabs(fsum - 1) < 1e-6))
@@ -102,7 +118,7 @@ rnl_status rnl_import_midi(const rnl_import_opts *o, FILE *log, rnl_import_repor
                 shift = rnl_key_shift_to_c(m.key_sharps, m.key_minor);
             } else {
                 rep->no_key++;
-                if (log) fprintf(log, "warning: %s: no key signature, kept untransposed\n", l.p[i]);
+                warn(sink, sink_ctx, "warning: %s: no key signature, kept untransposed", l.p[i]);
             }
         }
         if (!st) st = rnl_roll_from_midi(&m, o->fpq, shift, l.p[i], &r, &T, &s);
@@ -112,7 +128,7 @@ rnl_status rnl_import_midi(const rnl_import_opts *o, FILE *log, rnl_import_repor
         if (st) {
             free(r);
             rep->skipped++;
-            if (log) fprintf(log, "warning: skipped %s\n", rnl_last_error());
+            warn(sink, sink_ctx, "warning: skipped %s", rnl_last_error());
             st = RNL_OK;
             continue;
         }

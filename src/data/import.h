@@ -6,7 +6,6 @@
 #define RNL_IMPORT_H
 
 #include <stdint.h>
-#include <stdio.h>
 #include "data/pianoroll.h"
 #include "rnnlab.h"
 
@@ -30,10 +29,14 @@ typedef struct {
 } rnl_import_report;
 
 /* Files are listed, sorted by path, read and converted; a file that fails (any status but
- * RNL_ERR_NOMEM) or has no note in range is skipped with one line "warning: <message>" on
- * log (NULL: silent). The kept files are shuffled with seed (Fisher-Yates, rnl_rng) and cut
- * into valid = round(n*frac[1]), test = round(n*frac[2]) and train = the rest (at least 1).
- * RNL_ERR_DATA if no file is kept or dir cannot be listed (RNL_ERR_IO). */
-rnl_status rnl_import_midi(const rnl_import_opts *o, FILE *log, rnl_import_report *rep);
+ * RNL_ERR_NOMEM) or has no note in range is skipped with the line
+ * "warning: skipped <message>" to sink(sink_ctx, line); with transpose, a kept file without
+ * a key signature gives "warning: <path>: no key signature, kept untransposed" (sink NULL:
+ * silent; lines carry no newline, see rnl_log_fn in rnnlab.h). The kept files are shuffled
+ * with seed (Fisher-Yates, rnl_rng) and cut into valid = round(n*frac[1]),
+ * test = round(n*frac[2]) and train = the rest (at least 1). RNL_ERR_DATA if no file is kept
+ * or dir cannot be listed (RNL_ERR_IO). */
+rnl_status rnl_import_midi(const rnl_import_opts *o, rnl_log_fn sink, void *sink_ctx,
+                           rnl_import_report *rep);
 
 #endif
