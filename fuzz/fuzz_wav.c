@@ -1,4 +1,4 @@
-/* fuzz_wav.c — libFuzzer harness for the audio reader (rnl_wav_read in src/speech.c) and
+/* fuzz_wav.c — libFuzzer harness for the audio reader (rnl_wav_read in src/data/wav.c) and
  * libsndfile below it. Each input is written to a temporary file (the reader takes a path)
  * and loaded; any status is fine, a crash, leak or sanitizer report is not. A file that
  * loads must give at least one sample, every one finite and within [-1, 1].
@@ -8,8 +8,7 @@
  *     -D_DEFAULT_SOURCE -Iinclude -Isrc fuzz/fuzz_wav.c src/[a-z]*.c \
  *     $(pkg-config --cflags --libs sndfile matio openblas) -lm -lpthread -o build/fuzz_wav
  *   build/fuzz_wav -max_total_time=60 -max_len=4096 fuzz/corpus/wav
- * (speech.c's data set and sampling parts tie it to the rest of the library, so the whole
- * library is linked; the harness only calls the reader.) Seeds: fuzz/corpus/wav, tiny files
+ * (the whole library is linked, as `make fuzz` does; the harness only calls the reader.) Seeds: fuzz/corpus/wav, tiny files
  * written with libsndfile: 16-bit PCM WAV, 8-bit unsigned WAV, 32-bit float WAV, 24-bit AIFF.
  */
 #include <math.h>
@@ -19,7 +18,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "data/speech.h"
+#include "data/wav.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

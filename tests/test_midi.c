@@ -1,5 +1,6 @@
-/* test_midi.c — MIDI reader and writer (src/midi.c), piano roll <-> MIDI, folder import and
- * sampling (src/pianoroll.c).
+/* test_midi.c — MIDI reader and writer (src/data/midi.c), piano roll <-> MIDI
+ * (src/data/pianoroll.c), folder import (src/data/import.c, src/data/matwrite.c) and sampling
+ * (src/sample/sample_music.c).
  *
  * Every file is generated here in a temporary directory: the writer's bytes are compared
  * with a hand-assembled file; random rolls must survive roll -> MIDI -> roll unchanged;
@@ -17,8 +18,10 @@
 #include "check.h"
 #include "data/midi.h"
 #include "data/music.h"
+#include "data/import.h"
 #include "data/pianoroll.h"
 #include "io/util.h"
+#include "sample/sample.h"
 
 static char g_tmp[256]; /* the test's temporary directory */
 
@@ -337,6 +340,19 @@ static int seq_matches(const rnl_seqset *s, int i, uint8_t **rolls, const int *l
     return -1;
 }
 
+/* A log sink that keeps the lines, each followed by '\n' (as the tool prints them). */
+typedef struct {
+    char text[8192];
+    int lines;
+} log_text;
+
+static void collect_line(void *ctx, const char *line) {
+    log_text *l = ctx;
+    size_t used = strlen(l->text);
+    snprintf(l->text + used, sizeof l->text - used, "%s\n", line);
+    l->lines++;
+}
+
 static void test_import(void) {
     char dir[512], sub[600];
     snprintf(dir, sizeof dir, "%s/midis", g_tmp);
@@ -374,20 +390,15 @@ static void test_import(void) {
     const char *out = tmp_path("imported.mat");
     rnl_import_opts o = {dir, out, 4, 0, {0.6, 0.2, 0.2}, 7};
     rnl_import_report rep;
-    FILE *log = tmpfile();
-    rnl_status st = rnl_import_midi(&o, log, &rep);
+    log_text logbuf = {"", 0};
+    rnl_status st = rnl_import_midi(&o, collect_line, &logbuf, &rep);
     CHECK(st == RNL_OK, "import: %s", rnl_last_error());
     CHECK(rep.found == NR + 2 && rep.kept == NR && rep.skipped == 2, "found %d kept %d skipped %d", rep.found, rep.kept, rep.skipped);
     CHECK(rep.nseq[0] == 8 && rep.nseq[1] == 2 && rep.nseq[2] == 2, "split %d/%d/%d", rep.nseq[0], rep.nseq[1], rep.nseq[2]);
     CHECK(rep.frames[0] + rep.frames[1] + rep.frames[2] == (size_t)total, "frames %zu+%zu+%zu vs %d", rep.frames[0], rep.frames[1], rep.frames[2], total);
-    char text[4096] = "";
-    if (log) {
-        rewind(log);
-        size_t k = fread(text, 1, sizeof text - 1, log);
-        text[k] = 0;
-        fclose(log);
-    }
-    CHECK(strstr(text, "broken.mid") && strstr(text, "drums.mid"), "warnings name the skipped files: '%s'", text);
+    CHECK(logbuf.lines == 2 && strstr(logbuf.text, "warning: skipped ") == logbuf.text && strstr(logbuf.text, "broken.mid") &&
+              strstr(logbuf.text, "drums.mid") && !strstr(logbuf.text, "\n\n"),
+          "one warning line per skipped file, naming it: '%s'", logbuf.text);
 
     rnl_music mu;
     st = rnl_music_load(out, &mu);
@@ -409,7 +420,7 @@ static void test_import(void) {
     rnl_music a, b2;
     const char *out2 = tmp_path("imported2.mat");
     o.out = out2;
-    CHECK(rnl_import_midi(&o, NULL, &rep) == RNL_OK, "second import");
+    CHECK(rnl_import_midi(&o, NULL, NULL, &rep) == RNL_OK, "second import");
     if (rnl_music_load(out, &a) == RNL_OK) {
         if (rnl_music_load(out2, &b2) == RNL_OK) {
             int same = 1;
@@ -420,7 +431,7 @@ static void test_import(void) {
             rnl_music_free(&b2);
         }
         o.seed = 8;
-        CHECK(rnl_import_midi(&o, NULL, &rep) == RNL_OK, "third import");
+        CHECK(rnl_import_midi(&o, NULL, NULL, &rep) == RNL_OK, "third import");
         if (rnl_music_load(out2, &b2) == RNL_OK) {
             CHECK(memcmp(a.split[0].len, b2.split[0].len, 8 * sizeof(int)) != 0, "another seed gives another order");
             rnl_music_free(&b2);
@@ -434,7 +445,7 @@ static void test_import(void) {
     snprintf(p, sizeof p, "%s/x.mid", one);
     CHECK(rnl_write_file_atomic(p, GOOD, sizeof GOOD) == RNL_OK, "write x.mid");
     rnl_import_opts o1 = {one, tmp_path("one.mat"), 2, 1, {0.8, 0.1, 0.1}, 1};
-    CHECK(rnl_import_midi(&o1, NULL, &rep) == RNL_OK && rep.kept == 1 && rep.nseq[0] == 1 && rep.no_key == 1,
+    CHECK(rnl_import_midi(&o1, NULL, NULL, &rep) == RNL_OK && rep.kept == 1 && rep.nseq[0] == 1 && rep.no_key == 1,
           "one-file import: %s", rnl_last_error());
     CHECK(rnl_music_load(o1.out, &a) == RNL_OK && a.split[0].n == 1 && a.split[1].n == 0 && a.split[2].n == 0 &&
               a.split[0].len[0] == 2 && a.split[0].frames[60 - 21],
@@ -444,10 +455,17 @@ static void test_import(void) {
     snprintf(p, sizeof p, "%s/x.mid", one);
     CHECK(rnl_write_file_atomic(p, GOOD, 12) == RNL_OK, "overwrite x.mid");
     o1.out = tmp_path("none.mat");
-    CHECK(rnl_import_midi(&o1, NULL, &rep) == RNL_ERR_DATA && !rnl_file_exists(o1.out), "no usable file: %s", rnl_last_error());
+    CHECK(rnl_import_midi(&o1, NULL, NULL, &rep) == RNL_ERR_DATA && !rnl_file_exists(o1.out), "no usable file: %s", rnl_last_error());
     o1.frac[0] = 0.5;
-    CHECK(rnl_import_midi(&o1, NULL, &rep) == RNL_ERR_USAGE, "fractions must sum to 1");
+    CHECK(rnl_import_midi(&o1, NULL, NULL, &rep) == RNL_ERR_USAGE, "fractions must sum to 1");
     for (int i = 0; i < NR; i++) free(rolls[i]);
+    /* The key-signature warning: x.mid has none, so a transposing import says so. */
+    CHECK(rnl_write_file_atomic(p, GOOD, sizeof GOOD) == RNL_OK, "restore x.mid");
+    o1.frac[0] = 0.8;
+    logbuf = (log_text){"", 0};
+    CHECK(rnl_import_midi(&o1, collect_line, &logbuf, &rep) == RNL_OK && rep.no_key == 1 && logbuf.lines == 1 &&
+              strstr(logbuf.text, "warning: ") == logbuf.text && strstr(logbuf.text, "x.mid: no key signature, kept untransposed\n"),
+          "no-key warning: '%s' (%s)", logbuf.text, rnl_last_error());
 }
 
 /* ================================================================ sampling ========== */

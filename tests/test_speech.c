@@ -18,7 +18,9 @@
 #include "data/lpc.h"
 #include "rnnlab.h"
 #include "data/speech.h"
+#include "data/wav.h"
 #include "io/util.h"
+#include "sample/sample.h"
 
 static char tmpdir[64];
 

@@ -1,6 +1,7 @@
 /* cmd_music.c — `sample` for piano-roll models (called by cmd_sample for a Bernoulli model)
- * and `data import-midi` (called by cmd_data). The work is in src/pianoroll.c; this file
- * parses options, prints, and runs fluidsynth for --wav. docs/MUSIC_IO.md has the details. */
+ * and `data import-midi` (called by cmd_data). The work is in src/sample/sample_music.c
+ * and src/data/import.c; this file parses options, prints (the import's warnings too), and
+ * runs fluidsynth for --wav. docs/MUSIC_IO.md has the details. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "data/import.h"
 #include "data/pianoroll.h"
 #include "io/util.h"
+#include "sample/sample.h"
 
 /* ================================================================ rendering ========= */
 
@@ -154,6 +157,9 @@ static rnl_status parse_split(const char *s, double frac[3]) {
     return RNL_OK;
 }
 
+/* The import's warnings, one line each on stderr. */
+static void warn_stderr(void *ctx, const char *line) { fprintf(stderr, "%s\n", line); }
+
 int cmd_import_midi(int argc, char **argv) {
     char out[4096] = "", frame[4096] = "eighth", transpose[4096] = "none", split[4096] = "0.8:0.1:0.1";
     uint64_t seed = 1;
@@ -181,7 +187,7 @@ int cmd_import_midi(int argc, char **argv) {
     if (!st) st = parse_split(split, o.frac);
     if (st) return cli_fail(st);
     rnl_import_report rep;
-    st = rnl_import_midi(&o, stderr, &rep);
+    st = rnl_import_midi(&o, warn_stderr, NULL, &rep);
     if (st) return cli_fail(st);
     printf("import-midi: %d MIDI files found, %d kept, %d skipped%s\n", rep.found, rep.kept, rep.skipped,
            o.transpose ? "" : ", not transposed");

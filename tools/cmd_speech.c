@@ -8,6 +8,7 @@
 #include "data/lpc.h"
 #include "data/speech.h"
 #include "io/util.h"
+#include "sample/sample.h"
 
 /* ================================================================ baseline ========== */
 

@@ -1,65 +1,13 @@
-/* dataset.c — opening a data set by name or path, and the piano-roll adapter. */
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include "data/dataroot.h"
+/* dataset.c — opening a data set by name or path and dispatching to its kind's adapter
+ * (music_data.c for a .mat file, speech.c for a directory); freeing and counting steps. */
 #include "data/dataset.h"
-#include "data/music.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "data/dataroot.h"
+#include "data/music_data.h"
 #include "data/speech.h"
-
-/* ================================================================ music ============= */
-/* Next-frame prediction: a sequence of T frames gives T−1 steps, input frame t, target
- * frame t+1. */
-
-static int music_steps(const rnl_dataset *d, int split, int i) {
-    const rnl_music *m = d->impl;
-    int L = m->split[split].len[i];
-    return L > 1 ? L - 1 : 0;
-}
-
-static void music_fill(const rnl_dataset *d, int split, int i, int b, int B, rnl_real *x,
-                       rnl_real *y) {
-    const rnl_music *m = d->impl;
-    const rnl_seqset *s = &m->split[split];
-    const int D = s->dim, L = s->len[i] > 1 ? s->len[i] - 1 : 0;
-    const uint8_t *f = s->frames + s->off[i] * (size_t)D;
-    for (int t = 0; t < L; t++) {
-        rnl_real *xr = x + ((size_t)t * B + b) * D, *yr = y + ((size_t)t * B + b) * D;
-        for (int k = 0; k < D; k++) {
-            xr[k] = f[(size_t)t * D + k];
-            yr[k] = f[(size_t)(t + 1) * D + k];
-        }
-    }
-}
-
-static void music_destroy(rnl_dataset *d) {
-    rnl_music_free(d->impl);
-    free(d->impl);
-}
-
-static rnl_status open_music(const char *path, rnl_dataset *d) {
-    rnl_music *m = calloc(1, sizeof *m);
-    if (!m) return rnl_fail(RNL_ERR_NOMEM, "out of memory loading %s", path);
-    rnl_status st = rnl_music_load(path, m);
-    if (st) {
-        free(m);
-        return st;
-    }
-    d->impl = m;
-    d->kind = "music";
-    for (int s = 0; s < 3; s++) d->nseq[s] = m->split[s].n;
-    d->input = d->output = m->split[0].dim;
-    d->head = RNL_HEAD_BERNOULLI;
-    d->mixtures = 0;
-    d->mean = 0;
-    d->std = 1;
-    d->steps = music_steps;
-    d->fill = music_fill;
-    d->destroy = music_destroy;
-    return RNL_OK;
-}
-
-/* ================================================================ opening =========== */
 
 rnl_status rnl_dataset_open(const char *name, const char *root, const char *scheme,
                             rnl_dataset **out) {
@@ -71,7 +19,7 @@ rnl_status rnl_dataset_open(const char *name, const char *root, const char *sche
     if (!st && stat(d->path, &sb) == 0 && S_ISDIR(sb.st_mode))
         st = rnl_speech_open(d->path, scheme, d);
     else if (!st)
-        st = open_music(d->path, d);
+        st = rnl_music_open(d->path, d);
     if (st) {
         free(d);
         return st;
@@ -90,8 +38,4 @@ double rnl_dataset_steps_total(const rnl_dataset *d, int split) {
     double s = 0;
     for (int i = 0; i < d->nseq[split]; i++) s += d->steps(d, split, i);
     return s;
-}
-
-int rnl_split_parse(const char *s) {
-    return strcmp(s, "train") == 0 ? 0 : strcmp(s, "valid") == 0 ? 1 : strcmp(s, "test") == 0 ? 2 : -1;
 }

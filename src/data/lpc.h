@@ -14,7 +14,7 @@
 #ifndef RNL_LPC_H
 #define RNL_LPC_H
 
-#include "data/dataset.h"
+#include "data/adapter.h"
 #include "rnnlab.h"
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* midi.c — Standard MIDI File reader and writer (see midi.h for the rules). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "data/midi.h"
 #include "io/util.h"
 
@@ -327,4 +328,9 @@ rnl_status rnl_midi_serialize(const rnl_midi_note *notes, size_t n, int ppq, uin
     *bytes = (unsigned char *)f.p;
     *nbytes = f.len;
     return RNL_OK;
+}
+
+int rnl_midi_has_ext(const char *name) {
+    const char *dot = strrchr(name, '.');
+    return dot && (strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".midi") == 0);
 }

@@ -71,6 +71,8 @@ rnl_status rnl_midi_parse(const unsigned char *bytes, size_t n, const char *what
 rnl_status rnl_midi_read(const char *path, rnl_midi *out);
 /* Free the notes and zero the struct; NULL is accepted. */
 void rnl_midi_free(rnl_midi *m);
+/* 1 if name ends in .mid or .midi (any case), else 0: how a MIDI file is recognised. */
+int rnl_midi_has_ext(const char *name);
 
 /* Serialise notes (any order; channel 0 is used whatever their channel field says) as a
  * format-0 file with division ppq (1..32767), tempo in microseconds per quarter note

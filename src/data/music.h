@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "data/split.h"
 #include "rnnlab.h"
 
 /* The sequences of one split, stored back to back. */
@@ -38,10 +39,6 @@ typedef struct {
     rnl_seqset split[3]; /* 0 train, 1 valid, 2 test; all with the same dim */
     char path[4096];     /* the file it was read from */
 } rnl_music;
-
-#define RNL_SPLIT_TRAIN 0
-#define RNL_SPLIT_VALID 1
-#define RNL_SPLIT_TEST 2
 
 /* Read traindata, validdata and testdata from a MAT v5 file into *out (the caller frees it
  * with rnl_music_free; on failure *out is left zeroed, nothing to free). The train split

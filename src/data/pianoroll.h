@@ -1,6 +1,6 @@
-/* pianoroll.h — piano rolls to and from MIDI, MIDI folders to piano-roll .mat files, and
- * sampling a piano roll from a Bernoulli model (internal API; the tool's `sample` and
- * `data import-midi` commands are thin wrappers, docs/MUSIC_IO.md describes them).
+/* pianoroll.h — piano rolls to and from MIDI on a grid of note values, and the grid a data set
+ * is sampled on (internal API; docs/MUSIC_IO.md describes the conversions). A folder of MIDI
+ * files becomes a .mat data set through import.h; sampling a roll is sample/sample.h's.
  *
  * A piano roll is T frames of RNL_ROLL_KEYS 0/1 bytes, frame-major: roll[t*88 + k] is 1 when
  * MIDI note k + RNL_ROLL_LOW sounds in frame t (the layout of the benchmarks, music.h).
@@ -21,9 +21,7 @@
 #define RNL_PIANOROLL_H
 
 #include <stdint.h>
-#include <stdio.h>
 #include "data/midi.h"
-#include "data/music.h"
 #include "rnnlab.h"
 
 #define RNL_ROLL_KEYS 88           /* piano keys A0 .. C8 */
@@ -61,64 +59,9 @@ rnl_status rnl_roll_to_midi(const uint8_t *roll, int T, int fpq, double bpm, int
 rnl_status rnl_roll_write_midi(const char *path, const uint8_t *roll, int T, int fpq,
                                double bpm, int program);
 
-/* Write three splits (dim 88) as a MAT v5 file in the benchmarks' layout: traindata,
- * validdata, testdata, 1xN cell arrays of T x 88 double 0/1 matrices, zlib-compressed.
- * libmatio writes a temporary file beside path, which is read back with rnl_music_load
- * (and compared) before it is renamed into place; nothing appears at path on failure. */
-rnl_status rnl_music_write_mat(const char *path, const rnl_seqset split[3]);
-
-/* ------------------------------------------------------------------------------------------
- * Import of a folder of MIDI files
- * ---------------------------------------------------------------------------------------- */
-typedef struct {
-    const char *dir;    /* searched recursively; files named *.mid / *.midi, any case */
-    const char *out;    /* the .mat file to write */
-    int fpq;            /* frames per quarter note: 1, 2 or 4 */
-    int transpose;      /* 1: move each file's key (first key signature) to C major / minor */
-    double frac[3];     /* train, valid, test fractions, >= 0, sum 1 */
-    uint64_t seed;      /* shuffle of the files before the split */
-} rnl_import_opts;
-
-typedef struct {
-    int found;            /* MIDI files found */
-    int kept;             /* written as sequences */
-    int skipped;          /* unreadable, unsupported or without notes (one warning each) */
-    int no_key;           /* kept without transposition: no key signature (warned) */
-    int nseq[3];          /* sequences per split */
-    size_t frames[3];     /* frames per split */
-    rnl_roll_stats stats; /* summed over the kept files */
-} rnl_import_report;
-
-/* Files are listed, sorted by path, read and converted; a file that fails (any status but
- * RNL_ERR_NOMEM) or has no note in range is skipped with one line "warning: <message>" on
- * log (NULL: silent). The kept files are shuffled with seed (Fisher-Yates, rnl_rng) and cut
- * into valid = round(n*frac[1]), test = round(n*frac[2]) and train = the rest (at least 1).
- * RNL_ERR_DATA if no file is kept or dir cannot be listed (RNL_ERR_IO). */
-rnl_status rnl_import_midi(const rnl_import_opts *o, FILE *log, rnl_import_report *rep);
-
-/* ------------------------------------------------------------------------------------------
- * Sampling
- * ---------------------------------------------------------------------------------------- */
-/* Run a Bernoulli model with input = output = 88 one step at a time (B = 1): first over the
- * P prime frames (teacher forcing: input t is prime frame t), or over one all-zero frame
- * when P is 0; then `steps` times draw each key of the next frame with probability
- * sigmoid(logit / temperature) from an rnl_rng seeded with seed, and feed the drawn frame
- * back. *roll (malloc'd, (P + steps) * 88 bytes) holds the prime followed by the samples. */
-rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int steps,
-                            double temperature, uint64_t seed, uint8_t **roll);
-
 /* Frames per quarter note for the data a model was trained on: 1 (quarter) when the name's
  * last path component contains "jsb" (any case: jsb, jsb_chorales.mat, JSB_Chorales.mat),
  * else 2 (eighth). */
 int rnl_music_frame_for_data(const char *data);
-/* The same from a checkpoint's "data" metadata (2 when it has none). */
-rnl_status rnl_music_model_frame(const char *model_path, int *fpq);
-
-/* A prime roll from a spec: a path ending in .mid or .midi (any case) is read with the grid
- * fpq (drum and out-of-range notes dropped); anything else is DATA:SPLIT:INDEX, e.g.
- * jsb:test:0, with DATA a name or .mat path resolved with data_root (may be NULL).
- * *roll is malloc'd; *P >= 1. */
-rnl_status rnl_music_prime(const char *spec, const char *data_root, int fpq, uint8_t **roll,
-                           int *P);
 
 #endif

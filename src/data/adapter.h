@@ -1,0 +1,30 @@
+/* adapter.h — what the training loop needs of a data set, whatever its kind (internal): the
+ * rnl_dataset struct that each kind's adapter (music_data.c, speech.c) fills and that the
+ * training loop, the evaluation and the LPC baseline read. Opening one by name is dataset.h's.
+ * A data set is three splits of sequences; sequence i of a split has steps(i) predicted
+ * steps, each an input vector of `input` values and a target of `output` values. */
+#ifndef RNL_ADAPTER_H
+#define RNL_ADAPTER_H
+
+#include "data/split.h"
+#include "rnnlab.h"
+
+typedef struct rnl_dataset rnl_dataset;
+struct rnl_dataset {
+    char path[4096];   /* the file or directory it was read from */
+    const char *kind;  /* "music" or "speech" */
+    int nseq[3];       /* sequences per split (train, valid, test) */
+    int input, output; /* values per step of x and y */
+    rnl_head head;     /* the output layer this data wants */
+    int mixtures;      /* K for a MoG head, else 0 */
+    double mean, std;  /* normalisation applied to the data (0 and 1 when none) */
+    /* Predicted steps of sequence i of a split (>= 0). */
+    int (*steps)(const rnl_dataset *d, int split, int i);
+    /* Write sequence i's steps into column b of time-major x [T, B, input] and
+     * y [T, B, output] (rows t < steps(i) only; the caller zeroes the rest). */
+    void (*fill)(const rnl_dataset *d, int split, int i, int b, int B, rnl_real *x, rnl_real *y);
+    void (*destroy)(rnl_dataset *d); /* frees impl */
+    void *impl;
+};
+
+#endif
