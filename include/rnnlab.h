@@ -42,7 +42,9 @@ typedef enum {
     RNL_ERR_IO = 4,      /* cannot open, read, write, rename a file */
     RNL_ERR_NUMERIC = 5, /* non-finite loss, gradient or parameter */
     RNL_ERR_NOMEM = 6,   /* allocation failed */
-    RNL_ERR_INTERNAL = 7 /* a feature that is not available in this build */
+    RNL_ERR_INTERNAL = 7, /* a feature that is not available in this build */
+    RNL_ERR_STOPPED = 8   /* the caller asked a long call to stop (the tool: SIGINT/SIGTERM,
+                           * exit 128 + the signal's number) */
 } rnl_status;
 
 /* A short name for the status ("ok", "usage", "data", "io", "numeric", "nomem", "internal"). */

@@ -1,4 +1,5 @@
 /* cmd_core.c — train, eval, gradcheck, data: the music task's commands. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,38 @@ static void print_event(void *ctx, const rnl_train_event *e) {
                e->improved ? " *" : "");
         fflush(stdout);
         break;
+    case RNL_TRAIN_NOTE:
+        fprintf(stderr, "rnnlab: nothing to train: %s\n", e->text);
+        break;
     case RNL_TRAIN_DONE:
         if (!o->quiet)
             fprintf(stderr, "rnnlab: best epoch %d: train %.4f, valid %.4f, test %.4f nats per frame (%.1f s)\n",
                     e->best_epoch, e->best_train, e->best_valid, e->test_nll, e->seconds);
         break;
     }
+}
+
+/* SIGINT/SIGTERM ask the run to stop after its current update (rnl_train's stop flag). */
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig) { g_stop = sig; }
+
+/* Run the training with the signal handlers in place; a stopped run says how to continue and
+ * exits 128 + the signal's number, as a shell expects of a process ended by it. */
+static int run_train(rnl_train_opts *o, int resume, train_printer *pr) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    rnl_status st = rnl_train(o, resume, print_event, pr, &g_stop);
+    if (pr->shown) fprintf(stderr, "\r\033[K");
+    if (st == RNL_ERR_STOPPED) {
+        fprintf(stderr, "rnnlab: %s by %s; %s keeps the state of the last finished epoch: continue with "
+                "rnnlab train --resume %s\n", rnl_last_error(), g_stop == SIGINT ? "SIGINT" : "SIGTERM", o->out, o->out);
+        return 128 + (int)g_stop;
+    }
+    return st ? cli_fail(st) : 0;
 }
 
 int cmd_train(int argc, char **argv) {
@@ -84,14 +111,12 @@ int cmd_train(int argc, char **argv) {
         }
         snprintf(o.out, sizeof o.out, "%s", resume);
         pr.tty = !o.quiet && isatty(2);
-        rnl_status st = rnl_train(&o, 1, print_event, &pr);
-        return st ? cli_fail(st) : 0;
+        return run_train(&o, 1, &pr);
     }
     if (!o.data[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --data is required (jsb, nottingham, musedata, piano, fsdd, or a .mat path)"));
     if (!o.out[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --out DIR is required"));
     pr.tty = !o.quiet && isatty(2);
-    rnl_status st = rnl_train(&o, 0, print_event, &pr);
-    return st ? cli_fail(st) : 0;
+    return run_train(&o, 0, &pr);
 }
 
 int cmd_eval(int argc, char **argv) {

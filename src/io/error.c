@@ -14,6 +14,7 @@ const char *rnl_status_string(rnl_status s) {
     case RNL_ERR_NUMERIC: return "numeric";
     case RNL_ERR_NOMEM: return "nomem";
     case RNL_ERR_INTERNAL: return "internal";
+    case RNL_ERR_STOPPED: return "stopped";
     }
     return "unknown";
 }

@@ -63,6 +63,8 @@ const rnl_option rnl_train_options[] = {
      RNL_SET_BY_SEARCH, "threads of the large products (OpenMP, OpenBLAS)"},
     {"out", RNL_OPT_TEXT, T_(out), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, RNL_SET_BY_SEARCH,
      "output directory (required)"},
+    {"force", RNL_OPT_FLAG, T_(force), 0, 1, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, RNL_SET_BY_SEARCH,
+     "replace the run that --out holds (its files are removed first)"},
     {"quiet", RNL_OPT_FLAG, T_(quiet), 0, 1, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_SESSION, RNL_SET_BY_SEARCH,
      "no progress line"},
 };

@@ -48,6 +48,7 @@ typedef struct {
     uint64_t seed;
     int threads;
     char out[RNL_OPT_TEXT_MAX]; /* the run's directory */
+    int force;             /* a fresh run may replace the run that out holds */
     int quiet;             /* no progress line (the tool's; kept for the child launch) */
     uint64_t given;        /* bit i: row i of rnl_train_options was set by the caller (the
                             * CLI parser sets it; a library caller may leave it 0) */

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "io/json.h"
+#include "io/lock.h"
 #include "io/safetensors.h"
 #include "run/batch.h"
 #include "run/eval.h"
@@ -60,6 +63,77 @@ static rnl_status save_best_model(rnl_trainer *r) {
     return st;
 }
 
+/* ================================================================ the directory ===== */
+
+/* The files that make a run; a directory holding any of them holds a run. */
+static const char *const RUN_FILES[] = {"options.json", "state.safetensors", "model.safetensors", "summary.json",
+                                        "metrics.csv"};
+#define NRUN_FILES ((int)(sizeof RUN_FILES / sizeof *RUN_FILES))
+
+/* What dir holds, for the refusal: "a finished run", "an unfinished run (after epoch 3)". */
+static void describe_run(const char *dir, char *out, size_t n) {
+    char path[4200];
+    unsigned char *txt = NULL;
+    size_t len = 0;
+    rnl_json_doc *doc = NULL;
+    snprintf(out, n, "a run");
+    if (!rnl_path_join(path, sizeof path, dir, "summary.json") && rnl_file_exists(path)) {
+        const char *status = NULL;
+        if (!rnl_read_file(path, &txt, &len) && !rnl_json_parse((const char *)txt, len, path, &doc))
+            status = rnl_json_string(rnl_json_get(rnl_json_root(doc), "status"));
+        snprintf(out, n, "%s", status && strcmp(status, "diverged") == 0 ? "a diverged run" : "a finished run");
+    } else if (!rnl_path_join(path, sizeof path, dir, "metrics.csv") && !rnl_read_file(path, &txt, &len)) {
+        int epochs = -1;
+        for (size_t i = 0; i < len; i++) epochs += txt[i] == '\n';
+        snprintf(out, n, "an unfinished run (stopped after epoch %d)", epochs > 0 ? epochs : 0);
+    } else {
+        snprintf(out, n, "an unfinished run (stopped before its first epoch)");
+    }
+    rnl_json_free(doc);
+    free(txt);
+}
+
+/* A fresh run may write into dir only if it holds no run, or if force: then the old run's
+ * files are removed first (nothing of two runs is ever mixed). */
+static rnl_status claim_dir(const char *dir, int force) {
+    char path[4200];
+    int held = 0;
+    for (int i = 0; i < NRUN_FILES; i++) {
+        rnl_status st = rnl_path_join(path, sizeof path, dir, RUN_FILES[i]);
+        if (st) return st;
+        held |= rnl_file_exists(path);
+    }
+    if (!held) return RNL_OK;
+    if (!force) {
+        char what[128];
+        describe_run(dir, what, sizeof what);
+        return rnl_fail(RNL_ERR_USAGE, "%s holds %s: continue it with --resume %s, write elsewhere with another --out, "
+                        "or replace it with --force", dir, what, dir);
+    }
+    for (int i = 0; i < NRUN_FILES; i++) {
+        rnl_status st = rnl_path_join(path, sizeof path, dir, RUN_FILES[i]);
+        if (st) return st;
+        if (unlink(path) != 0 && rnl_file_exists(path))
+            return rnl_fail(RNL_ERR_IO, "--force: cannot remove %s", path);
+    }
+    return RNL_OK;
+}
+
+/* A split with no predicted step cannot train (train) or choose the best epoch (valid). */
+static rnl_status check_splits(const rnl_dataset *d) {
+    static const char *const names[2] = {"training", "validation"};
+    for (int s = RNL_SPLIT_TRAIN; s <= RNL_SPLIT_VALID; s++) {
+        if (rnl_dataset_steps_total(d, s) > 0) continue;
+        const char *ext = strrchr(d->path, '.');
+        return rnl_fail(RNL_ERR_DATA, "%s: the %s split is empty (%d sequences with a predicted step)%s", d->path,
+                        names[s], d->nseq[s],
+                        ext && strcmp(ext, ".mat") == 0
+                            ? ": give it sequences, e.g. import more files with rnnlab data import-midi --split"
+                            : "");
+    }
+    return RNL_OK;
+}
+
 /* ================================================================ setting up ======== */
 
 static rnl_status setup(rnl_trainer *r) {
@@ -67,7 +141,8 @@ static rnl_status setup(rnl_trainer *r) {
     rnl_status st = rnl_dataset_open(o->data, o->data_root[0] ? o->data_root : NULL, o->split_scheme, &r->data);
     if (st) return st;
     const int speech = strcmp(r->data->kind, "speech") == 0;
-    if ((st = rnl_train_options_check(o, speech ? RNL_APPLY_SPEECH : RNL_APPLY_MUSIC))) return st;
+    if ((st = rnl_train_options_check(o, speech ? RNL_APPLY_SPEECH : RNL_APPLY_MUSIC)) || (st = check_splits(r->data)))
+        return st;
     if (o->hidden == 0 && !(o->hidden = rnl_default_hidden(o->cell, speech)))
         return rnl_fail(RNL_ERR_INTERNAL, "train: no Table 1 size for unit %d", (int)o->cell);
     rnl_config c = {o->cell, o->variant, r->data->head, o->layers,
@@ -218,9 +293,11 @@ static rnl_status train_epoch(rnl_trainer *r, double last_epoch_s) {
                 rnl_batch w = {lens[0], n, lens, bt.x + (size_t)t0w * n * d->input,
                                bt.y + (size_t)t0w * n * d->output};
                 st = update(r, &w, fw, state);
+                if (!st && r->stop && *r->stop) break;
             }
         }
         steps += frames;
+        if (!st && r->stop && *r->stop) st = rnl_fail(RNL_ERR_STOPPED, "stopped during epoch %d", r->epoch + 1);
         if (r->fn && rnl_now() - last_report > 0.25) {
             const double now = rnl_now(), el = now - t0;
             last_report = now;
@@ -251,20 +328,27 @@ static rnl_status write_metrics(const rnl_trainer *r) {
     return st ? st : rnl_write_file_atomic(path, r->metrics.p, r->metrics.len);
 }
 
-rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ctx) {
+rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ctx, const volatile sig_atomic_t *stop) {
     rnl_trainer r;
     memset(&r, 0, sizeof r);
     r.fn = fn;
     r.ctx = ctx;
+    r.stop = stop;
     rnl_status st = RNL_OK;
     rnl_st_file *sf = NULL;
+    rnl_lock *lock = NULL;
     if (!opts->out[0]) return rnl_fail(RNL_ERR_USAGE, "train: no output directory (--out DIR)");
     if (resume) {
-        if ((st = resume_options(opts, &r, &sf))) goto done;
+        /* The lock first: another process may be writing the files about to be read. */
+        if ((st = rnl_dir_lock(opts->out, "train", &lock)) || (st = resume_options(opts, &r, &sf)) || (st = setup(&r)))
+            goto done;
     } else {
+        /* The data and the model first, so that a mistake there leaves no directory behind;
+         * then the directory, locked, checked for a run under the lock. */
         r.o = *opts;
+        if ((st = setup(&r)) || (st = rnl_dir_lock(r.o.out, "train", &lock)) || (st = claim_dir(r.o.out, r.o.force)))
+            goto done;
     }
-    if ((st = rnl_mkdir_p(r.o.out)) || (st = setup(&r))) goto done;
     const size_t n = rnl_model_nparams(r.m);
     if (sf) {
         if ((st = rnl_trainer_load_state(&r, sf))) goto done;
@@ -286,6 +370,18 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ct
     rnl_train_event start = {.kind = RNL_TRAIN_START, .resumed = sf != NULL, .data_path = r.data->path,
                              .params = n, .params_recurrent = rnl_model_nparams_recurrent(r.m), .epoch = r.epoch};
     emit(&r, &start);
+    if (sf && !(!r.done && r.epoch < r.o.max_epochs && r.bad < r.o.patience)) {
+        char why[RNL_OPT_TEXT_MAX + 256];
+        if (r.bad >= r.o.patience)
+            snprintf(why, sizeof why, "%s stopped by patience after epoch %d (%d epochs without a better validation NLL "
+                     "since epoch %d): raise --patience above %d to continue", r.o.out, r.epoch, r.bad, r.best_epoch,
+                     r.o.patience);
+        else
+            snprintf(why, sizeof why, "%s has trained its budget of %d epochs: raise --max-epochs above %d to continue",
+                     r.o.out, r.o.max_epochs, r.epoch);
+        rnl_train_event note = {.kind = RNL_TRAIN_NOTE, .epoch = r.epoch, .text = why};
+        emit(&r, &note);
+    }
     double last_epoch_s = 0;
     while (!r.done && r.epoch < r.o.max_epochs && r.bad < r.o.patience) {
         double t0 = rnl_now();
@@ -345,5 +441,6 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ct
 done:
     rnl_st_free(sf);
     trainer_free(&r);
+    rnl_dir_unlock(lock);
     return st;
 }

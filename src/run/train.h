@@ -6,6 +6,7 @@
 #ifndef RNL_TRAIN_H
 #define RNL_TRAIN_H
 
+#include <signal.h>
 #include "run/options.h"
 #include "rnnlab.h"
 
@@ -14,6 +15,7 @@ typedef enum {
     RNL_TRAIN_START,    /* the model is built (resumed: the state is read) */
     RNL_TRAIN_PROGRESS, /* within an epoch, at most every 0.25 s */
     RNL_TRAIN_EPOCH,    /* an epoch ended: its line of metrics.csv */
+    RNL_TRAIN_NOTE,     /* a resume with no epoch left to train: text says why */
     RNL_TRAIN_DONE      /* finished: summary.json is written */
 } rnl_train_event_kind;
 
@@ -34,6 +36,7 @@ typedef struct {
     int improved;               /* EPOCH: a new best validation NLL */
     double best_train, best_valid; /* PROGRESS (best_valid), DONE */
     double test_nll;            /* DONE: of the best parameters */
+    const char *text;           /* NOTE: one line */
 } rnl_train_event;
 
 typedef void (*rnl_train_fn)(void *ctx, const rnl_train_event *e);
@@ -42,7 +45,12 @@ typedef void (*rnl_train_fn)(void *ctx, const rnl_train_event *e);
  * the options back from o->out/state.safetensors, or from o->out/options.json when the run
  * has not saved a state yet (a search trial prepared by its search); the stopping options
  * (max_epochs, patience) whose bit is set in o->given replace the saved ones, and quiet is
- * o's. Events go to fn(ctx, ...) (fn may be NULL). */
-rnl_status rnl_train(rnl_train_opts *o, int resume, rnl_train_fn fn, void *ctx);
+ * o's. Events go to fn(ctx, ...) (fn may be NULL).
+ * A fresh run refuses (RNL_ERR_USAGE) a directory that holds a run unless o->force; both
+ * take the directory's lock (io/lock.h) for as long as they train.
+ * stop (may be NULL): once *stop is non-zero (a signal handler sets it) the run finishes the
+ * update it is in and returns RNL_ERR_STOPPED; its state stays that of the last finished
+ * epoch, from which --resume retrains the interrupted epoch bit for bit. */
+rnl_status rnl_train(rnl_train_opts *o, int resume, rnl_train_fn fn, void *ctx, const volatile sig_atomic_t *stop);
 
 #endif

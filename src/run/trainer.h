@@ -28,6 +28,7 @@ typedef struct {
     double lr_now;       /* this epoch's learning rate (schedule) */
     rnl_train_fn fn;     /* the caller's event sink (may be NULL) */
     void *ctx;
+    const volatile sig_atomic_t *stop; /* the caller's stop request (may be NULL) */
 } rnl_trainer;
 
 /* Write OUT/state.safetensors: parameters, RMSProp state, best parameters, the stored
