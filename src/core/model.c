@@ -10,6 +10,8 @@
 
 #define RNL_MAX_LAYERS 16
 #define RNL_MAX_TENSORS (RNL_MAX_LAYERS * 16 + 2)
+_Static_assert(3 * RNL_CELL_MAX_GATES + RNL_CELL_MAX_EXTRA <= 16,
+               "a layer's W, U, b blocks and extra tensors fit its 16 rows of the table");
 
 struct rnl_model {
     rnl_config cfg;
