@@ -66,13 +66,15 @@ typedef void (*rnl_log_fn)(void *ctx, const char *line);
 /* ------------------------------------------------------------------------------------------
  * Model configuration
  * ---------------------------------------------------------------------------------------- */
-typedef enum { RNL_CELL_TANH = 0, RNL_CELL_GRU = 1, RNL_CELL_LSTM = 2 } rnl_cell;
+/* Each enum ends with a count (RNL_CELL_COUNT, ...) that is not a value of its own: the
+ * library's descriptor tables have exactly that many rows, checked when it is compiled. */
+typedef enum { RNL_CELL_TANH = 0, RNL_CELL_GRU = 1, RNL_CELL_LSTM = 2, RNL_CELL_COUNT } rnl_cell;
 /* PAPER: the equations of Chung et al. 2014 (paper.md §1): GRU with reset before U and
  *        h = (1-z) h_prev + z h~; LSTM with diagonal peepholes.
  * PYTORCH: torch.nn.GRU (reset after U_h, extra recurrent candidate bias c_h,
  *        h = (1-z) n + z h_prev) and torch.nn.LSTM (no peepholes). For tanh both are equal. */
-typedef enum { RNL_VARIANT_PAPER = 0, RNL_VARIANT_PYTORCH = 1 } rnl_variant;
-typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1 } rnl_head;
+typedef enum { RNL_VARIANT_PAPER = 0, RNL_VARIANT_PYTORCH = 1, RNL_VARIANT_COUNT } rnl_variant;
+typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1, RNL_HEAD_COUNT } rnl_head;
 
 typedef struct {
     rnl_cell cell;
@@ -85,17 +87,24 @@ typedef struct {
     int mixtures;   /* K components of the MoG head (0 for Bernoulli) */
 } rnl_config;
 
+/* Names as the command line and checkpoints spell them; "?" for a value outside the enum
+ * (the count included). */
 const char *rnl_cell_name(rnl_cell c);       /* "tanh", "gru", "lstm" */
 const char *rnl_variant_name(rnl_variant v); /* "paper", "pytorch" */
 const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog" */
-/* Parse a name; RNL_ERR_USAGE with a message listing the valid names otherwise. */
+/* Parse a name (exact, case-sensitive; s may be NULL). On success *out is set and RNL_OK
+ * returned; otherwise *out is untouched and RNL_ERR_USAGE leaves a message listing the valid
+ * names. */
 rnl_status rnl_cell_parse(const char *s, rnl_cell *out);
 rnl_status rnl_variant_parse(const char *s, rnl_variant *out);
-/* Check ranges and consistency of a configuration. */
+rnl_status rnl_head_parse(const char *s, rnl_head *out);
+/* Check ranges and consistency of a configuration: RNL_ERR_USAGE naming the first field at
+ * fault (a cell, variant or head outside its enum included). */
 rnl_status rnl_config_check(const rnl_config *cfg);
-/* Gates per unit: tanh 1, GRU 3, LSTM 4. */
+/* Gates per unit: tanh 1, GRU 3, LSTM 4; 0 for a value outside the enum. */
 int rnl_cell_gates(rnl_cell c);
-/* Width of the output layer's logits: O for Bernoulli, K*(1+2*O) for MoG. */
+/* Width of the output layer's logits: O for Bernoulli, K*(1+2*O) for MoG; 0 when cfg->head
+ * is outside the enum. */
 int rnl_head_width(const rnl_config *cfg);
 
 /* ------------------------------------------------------------------------------------------

@@ -152,13 +152,15 @@ static void run_case(const char *cs)
     CHECK(cell && rnl_cell_parse(cell, &cfg.cell) == RNL_OK, "%s: bad cell", path);
     CHECK(variant && rnl_variant_parse(variant, &cfg.variant) == RNL_OK, "%s: bad variant", path);
     const char *head = rnl_st_meta(f, "head"); /* absent: Bernoulli */
-    CHECK(!head || strcmp(head, "mog") == 0 || strcmp(head, "bernoulli") == 0, "%s: bad head", path);
-    cfg.head = head && strcmp(head, "mog") == 0 ? RNL_HEAD_MOG : RNL_HEAD_BERNOULLI;
+    const int head_ok = rnl_head_parse(head ? head : "bernoulli", &cfg.head) == RNL_OK;
+    CHECK(head_ok, "%s: bad head: %s", path, rnl_last_error());
+    if (!head_ok) ok = 0;
     cfg.layers = (int)meta_long(f, "layers", 1, 16, &ok);
     cfg.input = (int)meta_long(f, "input", 1, 4096, &ok);
     cfg.hidden = (int)meta_long(f, "hidden", 1, 4096, &ok);
     cfg.output = (int)meta_long(f, "output", 1, 4096, &ok);
-    cfg.mixtures = cfg.head == RNL_HEAD_MOG ? (int)meta_long(f, "mixtures", 1, 1024, &ok) : 0;
+    /* K from the file (absent: 0); rnl_model_create refuses a K the head does not take. */
+    if (rnl_st_meta(f, "mixtures")) cfg.mixtures = (int)meta_long(f, "mixtures", 0, 1024, &ok);
     int T = (int)meta_long(f, "T", 1, 100000, &ok), B = (int)meta_long(f, "B", 1, 100000, &ok);
     int steps = (int)meta_long(f, "steps", 1, 1000, &ok);
     rnl_rmsprop opt = {meta_double(f, "lr", &ok), meta_double(f, "decay", &ok),

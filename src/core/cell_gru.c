@@ -19,8 +19,8 @@
 
 /* ---------------------------------------------------------------- forward ------------ */
 
-void rnl_gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
-                     rnl_real *tmp) {
+static void gru_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
+                        rnl_real *tmp) {
     const int H = p->H, G3 = 3 * H;
     for (int t = 0; t < T; t++) {
         const int Bt = nact[t];
@@ -112,9 +112,9 @@ static void pytorch_row_bw(int H, const rnl_real *restrict z_, const rnl_real *r
     }
 }
 
-void rnl_gru_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
-                      const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
-                      rnl_layer_g *g) {
+static void gru_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
+                         const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
+                         rnl_layer_g *g) {
     const int H = p->H, G3 = 3 * H;
     rnl_real *dhn = bw->dhn;
     memset(dhn, 0, sizeof(rnl_real) * B * H);
@@ -169,3 +169,22 @@ void rnl_gru_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B
             }
     }
 }
+
+/* ---------------------------------------------------------------- descriptor --------- */
+
+static const char *const gru_gates[] = {"_z", "_r", "_h"};
+static const char *const gru_pytorch_extra[] = {"c_h"};
+
+/* PAPER: U_h multiplies r ⊙ h_{t-1}, so the forward takes U apart (split_pf).
+ * PYTORCH: the recurrent candidate bias c_h, and the recurrent-side gradients in dR. */
+const rnl_cell_desc rnl_cell_gru = {
+    .name = "gru",
+    .title = "GRU",
+    .gates = 3,
+    .gate = gru_gates,
+    .has_c = 0,
+    .variant = {[RNL_VARIANT_PAPER] = {0, NULL, 1, 0},
+                [RNL_VARIANT_PYTORCH] = {1, gru_pytorch_extra, 0, 1}},
+    .forward = gru_forward,
+    .backward = gru_backward,
+};

@@ -42,8 +42,8 @@ static void lstm_row(int H, rnl_real *restrict ai, rnl_real *restrict af, rnl_re
     for (int j = 0; j < H; j++) h[j] = ao[j] * tc[j];
 }
 
-void rnl_lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
-                      rnl_real *tmp) {
+static void lstm_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
+                         rnl_real *tmp) {
     const int H = p->H, G4 = 4 * H;
     /* tmp [B, 4H] is free here: its first 3H values serve as zero peepholes. */
     if (!p->extra) memset(tmp, 0, sizeof(rnl_real) * 3 * H);
@@ -103,9 +103,9 @@ lstm_row_bw(int H, const rnl_real *restrict ig_, const rnl_real *restrict fg_,
     }
 }
 
-void rnl_lstm_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
-                       const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
-                       rnl_layer_g *g) {
+static void lstm_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
+                          const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
+                          rnl_layer_g *g) {
     const int H = p->H, G4 = 4 * H;
     const rnl_real *vi = p->extra, *vf = p->extra ? p->extra + H : NULL,
                    *vo = p->extra ? p->extra + 2 * H : NULL;
@@ -139,3 +139,21 @@ void rnl_lstm_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int 
     }
     rnl_gemm('T', 'N', G4, H, T * B, 1, bw->dA, G4, a->Hs, H, 1, g->U, H);
 }
+
+/* ---------------------------------------------------------------- descriptor --------- */
+
+static const char *const lstm_gates[] = {"_i", "_f", "_c", "_o"};
+static const char *const lstm_paper_extra[] = {"v_i", "v_f", "v_o"};
+
+/* PAPER: the diagonal peepholes v_i, v_f, v_o; PYTORCH: none. */
+const rnl_cell_desc rnl_cell_lstm = {
+    .name = "lstm",
+    .title = "LSTM",
+    .gates = 4,
+    .gate = lstm_gates,
+    .has_c = 1,
+    .variant = {[RNL_VARIANT_PAPER] = {3, lstm_paper_extra, 0, 0},
+                [RNL_VARIANT_PYTORCH] = {0, NULL, 0, 0}},
+    .forward = lstm_forward,
+    .backward = lstm_backward,
+};

@@ -8,8 +8,8 @@
 #include "core/cells.h"
 #include "core/kernels.h"
 
-void rnl_tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
-                      rnl_real *tmp) {
+static void tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, const int *nact,
+                         rnl_real *tmp) {
     const int H = p->H;
     for (int t = 0; t < T; t++) {
         const int Bt = nact[t];
@@ -23,9 +23,9 @@ void rnl_tanh_forward(const rnl_layer_p *p, rnl_layer_act *a, int T, int B, cons
     }
 }
 
-void rnl_tanh_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
-                       const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
-                       rnl_layer_g *g) {
+static void tanh_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int B,
+                          const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
+                          rnl_layer_g *g) {
     const int H = p->H;
     memset(bw->dhn, 0, sizeof(rnl_real) * B * H);
     for (int t = T - 1; t >= 0; t--) {
@@ -41,3 +41,19 @@ void rnl_tanh_backward(const rnl_layer_p *p, const rnl_layer_act *a, int T, int 
     }
     rnl_gemm('T', 'N', H, H, T * B, 1, bw->dA, H, a->Hs, H, 1, g->U, H);
 }
+
+/* ---------------------------------------------------------------- descriptor --------- */
+
+static const char *const tanh_gates[] = {""};
+
+/* One gate, no extra tensors in either variant (they are the same unit). */
+const rnl_cell_desc rnl_cell_tanh = {
+    .name = "tanh",
+    .title = "tanh",
+    .gates = 1,
+    .gate = tanh_gates,
+    .has_c = 0,
+    .variant = {[RNL_VARIANT_PAPER] = {0, NULL, 0, 0}, [RNL_VARIANT_PYTORCH] = {0, NULL, 0, 0}},
+    .forward = tanh_forward,
+    .backward = tanh_backward,
+};

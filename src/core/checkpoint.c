@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "rnnlab.h"
+#include "core/cells.h"
+#include "core/heads.h"
 #include "io/safetensors.h"
-#include "io/util.h"
 
 #define CKPT_FORMAT "rnnlab" /* value of the "format" metadata key */
 
@@ -100,30 +101,6 @@ static rnl_status meta_str(const rnl_st_file *f, const char *key, const char **o
     return RNL_OK;
 }
 
-/* A required metadata integer in [0, INT_MAX] (the ranges proper are rnl_config_check's). */
-static rnl_status meta_int(const rnl_st_file *f, const char *key, int *out) {
-    const char *s;
-    rnl_status st = meta_str(f, key, &s);
-    if (st != RNL_OK) return st;
-    char what[300];
-    snprintf(what, sizeof what, "%s: metadata \"%s\"", rnl_st_path(f), key);
-    long v;
-    if (rnl_parse_long(s, 0, INT_MAX, what, &v) != RNL_OK) return RNL_ERR_DATA;
-    *out = (int)v;
-    return RNL_OK;
-}
-
-/* An optional metadata number (def if absent) in [lo, hi]. */
-static rnl_status meta_double(const rnl_st_file *f, const char *key, double lo, double hi,
-                              double def, double *out) {
-    const char *s = rnl_st_meta(f, key);
-    *out = def;
-    if (!s) return RNL_OK;
-    char what[300];
-    snprintf(what, sizeof what, "%s: metadata \"%s\"", rnl_st_path(f), key);
-    return rnl_parse_double(s, lo, hi, what, out) == RNL_OK ? RNL_OK : RNL_ERR_DATA;
-}
-
 /* Read the configuration and normalisation metadata of a checkpoint. */
 static rnl_status read_config(const rnl_st_file *f, rnl_config *cfg, rnl_model_meta *md) {
     const char *path = rnl_st_path(f);
@@ -133,29 +110,32 @@ static rnl_status read_config(const rnl_st_file *f, rnl_config *cfg, rnl_model_m
                         path, format, CKPT_FORMAT);
     memset(cfg, 0, sizeof *cfg);
     const char *cell, *variant, *head;
+    char names[128];
     rnl_status st = meta_str(f, "cell", &cell);
-    if (st == RNL_OK && rnl_cell_parse(cell, &cfg->cell) != RNL_OK)
-        st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"cell\" is \"%.40s\" (tanh, gru or lstm)",
-                      path, cell);
+    if (st == RNL_OK && rnl_cell_parse(cell, &cfg->cell) != RNL_OK) {
+        rnl_cell_names(names, sizeof names);
+        st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"cell\" is \"%.40s\" (%s)", path, cell,
+                      names);
+    }
     if (st == RNL_OK) st = meta_str(f, "variant", &variant);
     if (st == RNL_OK && rnl_variant_parse(variant, &cfg->variant) != RNL_OK)
         st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"variant\" is \"%.40s\" (paper or pytorch)",
                       path, variant);
     if (st == RNL_OK) st = meta_str(f, "head", &head);
-    if (st == RNL_OK) {
-        if (strcmp(head, rnl_head_name(RNL_HEAD_BERNOULLI)) == 0)
-            cfg->head = RNL_HEAD_BERNOULLI;
-        else if (strcmp(head, rnl_head_name(RNL_HEAD_MOG)) == 0)
-            cfg->head = RNL_HEAD_MOG;
-        else
-            st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"head\" is \"%.40s\" (bernoulli or mog)",
-                          path, head);
+    if (st == RNL_OK && rnl_head_parse(head, &cfg->head) != RNL_OK) {
+        rnl_head_names(names, sizeof names);
+        st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"head\" is \"%.40s\" (%s)", path, head,
+                      names);
     }
-    if (st == RNL_OK) st = meta_int(f, "layers", &cfg->layers);
-    if (st == RNL_OK) st = meta_int(f, "hidden", &cfg->hidden);
-    if (st == RNL_OK) st = meta_int(f, "input", &cfg->input);
-    if (st == RNL_OK) st = meta_int(f, "output", &cfg->output);
-    if (st == RNL_OK) st = meta_int(f, "mixtures", &cfg->mixtures);
+    /* Sizes in [0, INT_MAX]; the ranges proper are rnl_config_check's. */
+    int *const size_field[] = {&cfg->layers, &cfg->hidden, &cfg->input, &cfg->output,
+                               &cfg->mixtures};
+    static const char *const size_key[] = {"layers", "hidden", "input", "output", "mixtures"};
+    for (size_t k = 0; k < sizeof size_key / sizeof size_key[0] && st == RNL_OK; k++) {
+        long v;
+        st = rnl_st_meta_long(f, size_key[k], 0, INT_MAX, &v);
+        if (st == RNL_OK) *size_field[k] = (int)v;
+    }
     if (st != RNL_OK) return st;
     if (rnl_config_check(cfg) != RNL_OK) {
         char msg[512];
@@ -165,8 +145,12 @@ static rnl_status read_config(const rnl_st_file *f, rnl_config *cfg, rnl_model_m
 
     /* Normalisation data: optional (zero/one when unused), but checked when present. */
     memset(md, 0, sizeof *md);
-    st = meta_double(f, "data_mean", -DBL_MAX, DBL_MAX, 0.0, &md->data_mean);
-    if (st == RNL_OK) st = meta_double(f, "data_std", 0.0, DBL_MAX, 1.0, &md->data_std);
+    md->data_mean = 0.0;
+    md->data_std = 1.0;
+    if (rnl_st_meta(f, "data_mean"))
+        st = rnl_st_meta_double(f, "data_mean", -DBL_MAX, DBL_MAX, &md->data_mean);
+    if (st == RNL_OK && rnl_st_meta(f, "data_std"))
+        st = rnl_st_meta_double(f, "data_std", 0.0, DBL_MAX, &md->data_std);
     if (st == RNL_OK && !(md->data_std > 0.0))
         st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"data_std\" must be positive, got %g", path,
                       md->data_std);
@@ -185,7 +169,11 @@ static rnl_status read_config(const rnl_st_file *f, rnl_config *cfg, rnl_model_m
  * holds at least the recurrent matrices' values (layers * G * H * H): a header of a few bytes
  * must not make us allocate gigabytes. The exact per-tensor check follows after creation. */
 static rnl_status check_enough_data(const rnl_st_file *f, const rnl_config *cfg) {
-    double need = (double)cfg->layers * rnl_cell_gates(cfg->cell) * cfg->hidden * cfg->hidden;
+    const rnl_cell_desc *cd = rnl_cell_describe(cfg->cell);
+    if (!cd) /* read_config parsed the name */
+        return rnl_fail(RNL_ERR_INTERNAL, "%s: no descriptor for cell %d", rnl_st_path(f),
+                        (int)cfg->cell);
+    double need = (double)cfg->layers * cd->gates * cfg->hidden * cfg->hidden;
     double have = 0;
     for (int i = 0; i < rnl_st_count(f); i++) have += (double)rnl_st_get(f, i)->numel;
     if (have < need)

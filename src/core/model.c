@@ -4,14 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/cells.h"
+#include "core/heads.h"
 #include "core/kernels.h"
 #include "io/util.h"
 
 #define RNL_MAX_LAYERS 16
 #define RNL_MAX_TENSORS (RNL_MAX_LAYERS * 16 + 2)
+_Static_assert(3 * RNL_CELL_MAX_GATES + RNL_CELL_MAX_EXTRA <= 16,
+               "a layer's W, U, b blocks and extra tensors fit its 16 rows of the table");
 
 struct rnl_model {
     rnl_config cfg;
+    const rnl_cell_desc *cell; /* cfg.cell's descriptor */
+    const rnl_head_desc *head; /* cfg.head's descriptor */
     int ntensors;
     rnl_tensor tensors[RNL_MAX_TENSORS];
     size_t nparams;            /* total parameters */
@@ -24,45 +29,32 @@ struct rnl_model {
 
 /* ================================================================ configuration ===== */
 
-const char *rnl_cell_name(rnl_cell c) {
-    return c == RNL_CELL_TANH ? "tanh" : c == RNL_CELL_GRU ? "gru" : c == RNL_CELL_LSTM ? "lstm" : "?";
-}
-const char *rnl_variant_name(rnl_variant v) {
-    return v == RNL_VARIANT_PAPER ? "paper" : v == RNL_VARIANT_PYTORCH ? "pytorch" : "?";
-}
-const char *rnl_head_name(rnl_head h) {
-    return h == RNL_HEAD_BERNOULLI ? "bernoulli" : h == RNL_HEAD_MOG ? "mog" : "?";
-}
+static const char *const VARIANTS[] = {
+    [RNL_VARIANT_PAPER] = "paper",
+    [RNL_VARIANT_PYTORCH] = "pytorch",
+};
+_Static_assert(sizeof VARIANTS / sizeof VARIANTS[0] == RNL_VARIANT_COUNT,
+               "one name per rnl_variant value");
 
-rnl_status rnl_cell_parse(const char *s, rnl_cell *out) {
-    for (int c = 0; c < 3; c++)
-        if (s && strcmp(s, rnl_cell_name((rnl_cell)c)) == 0) {
-            *out = (rnl_cell)c;
-            return RNL_OK;
-        }
-    return rnl_fail(RNL_ERR_USAGE, "--cell: expected tanh, gru or lstm, got '%s'", s ? s : "");
+const char *rnl_variant_name(rnl_variant v) {
+    return (unsigned)v < RNL_VARIANT_COUNT ? VARIANTS[v] : "?";
 }
 
 rnl_status rnl_variant_parse(const char *s, rnl_variant *out) {
-    for (int v = 0; v < 2; v++)
-        if (s && strcmp(s, rnl_variant_name((rnl_variant)v)) == 0) {
+    for (int v = 0; v < RNL_VARIANT_COUNT; v++)
+        if (s && strcmp(s, VARIANTS[v]) == 0) {
             *out = (rnl_variant)v;
             return RNL_OK;
         }
     return rnl_fail(RNL_ERR_USAGE, "--variant: expected paper or pytorch, got '%s'", s ? s : "");
 }
 
-int rnl_cell_gates(rnl_cell c) { return c == RNL_CELL_TANH ? 1 : c == RNL_CELL_GRU ? 3 : 4; }
-
-int rnl_head_width(const rnl_config *cfg) {
-    return cfg->head == RNL_HEAD_MOG ? cfg->mixtures * (1 + 2 * cfg->output) : cfg->output;
-}
-
 rnl_status rnl_config_check(const rnl_config *c) {
-    if ((unsigned)c->cell > RNL_CELL_LSTM) return rnl_fail(RNL_ERR_USAGE, "unknown cell %d", (int)c->cell);
-    if ((unsigned)c->variant > RNL_VARIANT_PYTORCH)
+    if (!rnl_cell_describe(c->cell)) return rnl_fail(RNL_ERR_USAGE, "unknown cell %d", (int)c->cell);
+    if ((unsigned)c->variant >= RNL_VARIANT_COUNT)
         return rnl_fail(RNL_ERR_USAGE, "unknown variant %d", (int)c->variant);
-    if ((unsigned)c->head > RNL_HEAD_MOG) return rnl_fail(RNL_ERR_USAGE, "unknown head %d", (int)c->head);
+    const rnl_head_desc *hd = rnl_head_describe(c->head);
+    if (!hd) return rnl_fail(RNL_ERR_USAGE, "unknown head %d", (int)c->head);
     if (c->layers < 1 || c->layers > RNL_MAX_LAYERS)
         return rnl_fail(RNL_ERR_USAGE, "--layers: expected 1..%d, got %d", RNL_MAX_LAYERS, c->layers);
     if (c->hidden < 1 || c->hidden > 65536)
@@ -71,10 +63,12 @@ rnl_status rnl_config_check(const rnl_config *c) {
         return rnl_fail(RNL_ERR_USAGE, "input size: expected 1..65536, got %d", c->input);
     if (c->output < 1 || c->output > 65536)
         return rnl_fail(RNL_ERR_USAGE, "output size: expected 1..65536, got %d", c->output);
-    if (c->head == RNL_HEAD_MOG && (c->mixtures < 1 || c->mixtures > 1024))
-        return rnl_fail(RNL_ERR_USAGE, "--mixtures: expected 1..1024, got %d", c->mixtures);
-    if (c->head == RNL_HEAD_BERNOULLI && c->mixtures != 0)
-        return rnl_fail(RNL_ERR_USAGE, "a Bernoulli head has no mixtures (got %d)", c->mixtures);
+    if (c->mixtures < hd->min_mixtures || c->mixtures > hd->max_mixtures) {
+        if (hd->max_mixtures == 0)
+            return rnl_fail(RNL_ERR_USAGE, "a %s head has no mixtures (got %d)", hd->title, c->mixtures);
+        return rnl_fail(RNL_ERR_USAGE, "--mixtures: expected %d..%d, got %d", hd->min_mixtures,
+                        hd->max_mixtures, c->mixtures);
+    }
     return RNL_OK;
 }
 
@@ -92,17 +86,14 @@ static void add_tensor(rnl_model *m, const char *name, int d0, int d1, int noisy
     m->nparams += t->size;
 }
 
-/* Gate names per cell, in the order their blocks are stacked. */
-static const char *const GATES_TANH[] = {""};
-static const char *const GATES_GRU[] = {"_z", "_r", "_h"};
-static const char *const GATES_LSTM[] = {"_i", "_f", "_c", "_o"};
-
+/* The tensors of the cell's layers (names from its descriptor: gate suffixes in block
+ * order, then the variant's extra tensors) and of the output layer. */
 static void build_table(rnl_model *m) {
     const rnl_config *c = &m->cfg;
-    const int G = rnl_cell_gates(c->cell), H = c->hidden;
-    const char *const *gates = c->cell == RNL_CELL_TANH ? GATES_TANH
-                             : c->cell == RNL_CELL_GRU  ? GATES_GRU
-                                                        : GATES_LSTM;
+    const rnl_cell_desc *cd = m->cell;
+    const rnl_cell_variant_desc *vd = &cd->variant[c->variant];
+    const int G = cd->gates, H = c->hidden, width = m->head->width(c->output, c->mixtures);
+    const char *const *gates = cd->gate;
     char name[RNL_MAX_NAME];
     for (int l = 0; l < c->layers; l++) {
         const int I = l == 0 ? c->input : H;
@@ -119,31 +110,31 @@ static void build_table(rnl_model *m) {
             snprintf(name, sizeof name, "rnn.%d.b%s", l, gates[g]);
             add_tensor(m, name, H, 0, 0);
         }
-        if (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH) {
-            snprintf(name, sizeof name, "rnn.%d.c_h", l);
+        for (int e = 0; e < vd->nextra; e++) {
+            snprintf(name, sizeof name, "rnn.%d.%s", l, vd->extra[e]);
             add_tensor(m, name, H, 0, 0);
-        }
-        if (c->cell == RNL_CELL_LSTM && c->variant == RNL_VARIANT_PAPER) {
-            static const char *const peep[] = {"v_i", "v_f", "v_o"};
-            for (int g = 0; g < 3; g++) {
-                snprintf(name, sizeof name, "rnn.%d.%s", l, peep[g]);
-                add_tensor(m, name, H, 0, 0);
-            }
         }
     }
     m->nparams_rec = m->nparams;
     m->out_off = m->nparams;
-    add_tensor(m, "out.W", rnl_head_width(c), H, 0);
-    add_tensor(m, "out.b", rnl_head_width(c), 0, 0);
+    add_tensor(m, "out.W", width, H, 0);
+    add_tensor(m, "out.b", width, 0, 0);
 }
 
 rnl_status rnl_model_create(const rnl_config *cfg, rnl_model **out) {
     *out = NULL;
     rnl_status st = rnl_config_check(cfg);
     if (st) return st;
+    const rnl_cell_desc *cd = rnl_cell_describe(cfg->cell);
+    const rnl_head_desc *hd = rnl_head_describe(cfg->head);
+    if (!cd || !hd) /* rnl_config_check refused these */
+        return rnl_fail(RNL_ERR_INTERNAL, "model: no descriptor for cell %d or head %d",
+                        (int)cfg->cell, (int)cfg->head);
     rnl_model *m = calloc(1, sizeof *m);
     if (!m) return rnl_fail(RNL_ERR_NOMEM, "out of memory creating a model");
     m->cfg = *cfg;
+    m->cell = cd;
+    m->head = hd;
     build_table(m);
     m->params = rnl_alloc_reals(m->nparams);
     if (!m->params) {
@@ -237,8 +228,8 @@ rnl_status rnl_state_create(const rnl_model *m, int B, rnl_state **out) {
     s->H = m->cfg.hidden;
     size_t n = (size_t)s->layers * B * s->H;
     s->h = calloc(n, sizeof(rnl_real));
-    s->c = m->cfg.cell == RNL_CELL_LSTM ? calloc(n, sizeof(rnl_real)) : NULL;
-    if (!s->h || (m->cfg.cell == RNL_CELL_LSTM && !s->c)) {
+    s->c = m->cell->has_c ? calloc(n, sizeof(rnl_real)) : NULL;
+    if (!s->h || (m->cell->has_c && !s->c)) {
         rnl_state_free(s);
         return rnl_fail(RNL_ERR_NOMEM, "out of memory for a state");
     }
@@ -311,16 +302,18 @@ void rnl_workspace_hold(rnl_workspace *ws, int on) {
 }
 
 /* Carve (or, with base NULL, only count) the buffers for a (T, B) pass. */
-static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_real *base) {
-    const size_t TB = (size_t)T * B, H = c->hidden, GH = (size_t)rnl_cell_gates(c->cell) * H;
-    const size_t W = (size_t)rnl_head_width(c);
+static size_t carve(rnl_workspace *ws, const rnl_model *m, int T, int B, rnl_real *base) {
+    const rnl_config *c = &m->cfg;
+    const rnl_cell_desc *cd = m->cell;
+    const size_t TB = (size_t)T * B, H = c->hidden, GH = (size_t)cd->gates * H;
+    const size_t W = (size_t)m->head->width(c->output, c->mixtures);
     size_t off = 0;
 #define TAKE(ptr, n)                                  \
     do {                                              \
         if (base) (ptr) = base + off;                 \
         off += ((size_t)(n) + 15) & ~(size_t)15;      \
     } while (0)
-    const size_t pf = c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PAPER
+    const size_t pf = cd->variant[c->variant].split_pf
                           ? rnl_packed_len((int)H, (int)(2 * H)) + rnl_packed_len((int)H, (int)H)
                           : rnl_packed_len((int)H, (int)GH);
     for (int l = 0; l < c->layers; l++) TAKE(ws->Pf[l], pf);
@@ -334,7 +327,7 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
         TAKE(a->A, TB * GH);
         TAKE(a->Hs, (TB + B) * H);
         TAKE(a->aux, TB * H);
-        if (c->cell == RNL_CELL_LSTM) TAKE(a->Cs, (TB + B) * H);
+        if (cd->has_c) TAKE(a->Cs, (TB + B) * H);
         else if (base) a->Cs = NULL;
     }
     TAKE(ws->x0, TB * c->input);
@@ -351,8 +344,8 @@ static size_t carve(rnl_workspace *ws, const rnl_config *c, int T, int B, rnl_re
     return off;
 }
 
-static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int B) {
-    size_t need = carve(ws, c, T, B, NULL);
+static rnl_status ws_prepare(rnl_workspace *ws, const rnl_model *m, int T, int B) {
+    size_t need = carve(ws, m, T, B, NULL);
     if (need > ws->cap) {
         /* scratch only: the old contents are not carried over (carve() re-lays it out) */
         rnl_real *p = rnl_alloc_reals(need);
@@ -368,7 +361,7 @@ static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int 
         ws->nact = p;
         ws->nact_cap = T;
     }
-    carve(ws, c, T, B, ws->arena);
+    carve(ws, m, T, B, ws->arena);
     ws->T = T;
     ws->B = B;
     return RNL_OK;
@@ -379,11 +372,11 @@ static rnl_status ws_prepare(rnl_workspace *ws, const rnl_config *c, int T, int 
 static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, const rnl_real *params,
                         rnl_real *grad, rnl_layer_p *p, rnl_layer_g *g) {
     const rnl_config *c = &m->cfg;
-    const int H = c->hidden, G = rnl_cell_gates(c->cell), I = l == 0 ? c->input : H;
+    const rnl_cell_variant_desc *vd = &m->cell->variant[c->variant];
+    const int H = c->hidden, G = m->cell->gates, I = l == 0 ? c->input : H;
     const size_t o = m->layer_off[l];
     const size_t oU = o + (size_t)G * H * I, ob = oU + (size_t)G * H * H, oe = ob + (size_t)G * H;
-    const int has_extra = (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH) ||
-                          (c->cell == RNL_CELL_LSTM && c->variant == RNL_VARIANT_PAPER);
+    const int has_extra = vd->nextra > 0;
     p->I = I;
     p->H = H;
     p->G = G;
@@ -391,8 +384,7 @@ static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, cons
     p->W = params + o;
     p->U = params + oU;
     p->Pf = ws->Pf[l];
-    p->Pf2 = c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PAPER
-                 ? ws->Pf[l] + rnl_packed_len(H, 2 * H) : NULL;
+    p->Pf2 = vd->split_pf ? ws->Pf[l] + rnl_packed_len(H, 2 * H) : NULL;
     p->Pb = ws->Pb;
     p->b = params + ob;
     p->extra = has_extra ? params + oe : NULL;
@@ -404,27 +396,12 @@ static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, cons
     }
 }
 
-static void cell_forward(rnl_cell cell, const rnl_layer_p *p, rnl_layer_act *a, int T, int B,
-                         const int *nact, rnl_real *tmp) {
-    if (cell == RNL_CELL_TANH) rnl_tanh_forward(p, a, T, B, nact, tmp);
-    else if (cell == RNL_CELL_GRU) rnl_gru_forward(p, a, T, B, nact, tmp);
-    else rnl_lstm_forward(p, a, T, B, nact, tmp);
-}
-
-static void cell_backward(rnl_cell cell, const rnl_layer_p *p, const rnl_layer_act *a, int T,
-                          int B, const int *nact, const rnl_real *dHin, rnl_layer_bw *bw,
-                          rnl_layer_g *g) {
-    if (cell == RNL_CELL_TANH) rnl_tanh_backward(p, a, T, B, nact, dHin, bw, g);
-    else if (cell == RNL_CELL_GRU) rnl_gru_backward(p, a, T, B, nact, dHin, bw, g);
-    else rnl_lstm_backward(p, a, T, B, nact, dHin, bw, g);
-}
-
 /* Forward over the batch up to the logits; state in/out as rnl_forward_backward. */
 static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
                           const rnl_batch *bt, rnl_state *state) {
     const rnl_config *c = &m->cfg;
     const int T = bt->T, B = bt->B, H = c->hidden, I = c->input;
-    const int G = rnl_cell_gates(c->cell), width = rnl_head_width(c);
+    const int G = m->cell->gates, width = m->head->width(c->output, c->mixtures);
     if (B < 1) return rnl_fail(RNL_ERR_USAGE, "batch: B must be >= 1, got %d", B);
     if (T < 0) return rnl_fail(RNL_ERR_USAGE, "batch: T must be >= 0, got %d", T);
     for (int b = 0; b < B; b++) {
@@ -436,7 +413,7 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     if (state && (state->B != B || state->layers != c->layers || state->H != H))
         return rnl_fail(RNL_ERR_USAGE, "state shape (%d layers, B %d, H %d) does not match the batch",
                         state->layers, state->B, state->H);
-    rnl_status st = ws_prepare(ws, c, T, B);
+    rnl_status st = ws_prepare(ws, m, T, B);
     if (st) return st;
     /* the weight copies are remade unless held for these params */
     const int fresh = !(ws->hold && ws->held == params);
@@ -494,7 +471,7 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
             memset(a->Hs, 0, sizeof(rnl_real) * B * H);
             if (a->Cs) memset(a->Cs, 0, sizeof(rnl_real) * B * H);
         }
-        cell_forward(c->cell, &p, a, T, B, nact, ws->tmp);
+        m->cell->forward(&p, a, T, B, nact, ws->tmp);
         if (state) {
             memcpy(state->h + (size_t)l * B * H, a->Hs + TB * H, sizeof(rnl_real) * B * H);
             if (a->Cs) memcpy(state->c + (size_t)l * B * H, a->Cs + TB * H, sizeof(rnl_real) * B * H);
@@ -520,33 +497,22 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
         return rnl_fail(RNL_ERR_USAGE, "loss scale must be positive, got %g", scale);
     rnl_status st = forward(m, ws, params, bt, state);
     if (st) return st;
-    const int T = bt->T, B = bt->B, H = c->hidden, G = rnl_cell_gates(c->cell);
-    const int width = rnl_head_width(c), O = c->output;
+    const rnl_head_desc *hd = m->head;
+    const int T = bt->T, B = bt->B, H = c->hidden, G = m->cell->gates;
+    const int width = hd->width(c->output, c->mixtures), O = c->output;
     const size_t TB = (size_t)T * B;
     const int *nact = ws->nact;
-    /* Head: NLL of every valid step, d loss / d logits (zero on padded rows). */
+    /* Head: NLL of every valid step, d loss / d logits (zero on padded rows). The loss value
+     * only when asked for (training needs only the gradient), or when the head gets it with
+     * the gradient anyway. */
     double nll = 0.0;
+    double *nll_acc = nll_sum || hd->nll_with_grad ? &nll : NULL;
     if (grad) memset(ws->dlog, 0, sizeof(rnl_real) * TB * width);
     const rnl_real inv = grad ? (rnl_real)(1.0 / scale) : 0;
     for (int t = 0; t < T; t++) {
-        if (c->head == RNL_HEAD_BERNOULLI) {
-            /* The valid rows of a step are contiguous (width = O): one call for all of them.
-             * The loss value only when asked for: training needs only the gradient. */
-            const size_t r = (size_t)t * B;
-            for (int b = 0; nll_sum && b < nact[t]; b += 16) /* float partial sums: 16 rows at most */
-                nll += rnl_bernoulli_nll(ws->logits + (r + b) * O, bt->y + (r + b) * O,
-                                         (nact[t] - b < 16 ? nact[t] - b : 16) * O, NULL);
-            if (grad)
-                rnl_bernoulli_grad(ws->logits + r * O, bt->y + r * O, nact[t] * O, inv, ws->dlog + r * O);
-            continue;
-        }
-        for (int b = 0; b < nact[t]; b++) {
-            size_t r = (size_t)t * B + b;
-            rnl_real *d = grad ? ws->dlog + r * width : NULL;
-            nll += rnl_mog_nll(ws->logits + r * width, bt->y + r * O, O, c->mixtures, d);
-            if (d)
-                for (int j = 0; j < width; j++) d[j] *= inv;
-        }
+        const size_t r = (size_t)t * B; /* the step's valid rows are r .. r + nact[t] - 1 */
+        hd->rows(ws->logits + r * width, bt->y + r * O, nact[t], O, c->mixtures, nll_acc, inv,
+                 grad ? ws->dlog + r * width : NULL);
     }
     if (nll_sum) *nll_sum = nll;
     if (!isfinite(nll)) return rnl_fail(RNL_ERR_NUMERIC, "the loss is not finite (%g)", nll);
@@ -571,10 +537,9 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
         const int GH = G * H;
         rnl_layer_bw bw = {ws->dA, ws->dR, ws->dhn, ws->dcn, ws->tmp};
         memset(ws->dA, 0, sizeof(rnl_real) * TB * GH);
-        if (c->cell == RNL_CELL_GRU && c->variant == RNL_VARIANT_PYTORCH)
-            memset(ws->dR, 0, sizeof(rnl_real) * TB * GH);
+        if (m->cell->variant[c->variant].uses_dR) memset(ws->dR, 0, sizeof(rnl_real) * TB * GH);
         rnl_pack('N', GH, H, p.U, H, ws->Pb);
-        cell_backward(c->cell, &p, &ws->act[l], T, B, nact, dHin, &bw, &g);
+        m->cell->backward(&p, &ws->act[l], T, B, nact, dHin, &bw, &g);
         const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
         if (l == 0 && ws->x_sparse) {
             /* dW^T [I, GH] = X^T dA as a sum over the non-zeros of X, then added transposed. */
@@ -609,6 +574,7 @@ rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, in
     rnl_batch bt = {1, B, ws->ones, x, NULL};
     rnl_status st = forward(m, ws, m->params, &bt, state);
     if (st) return st;
-    memcpy(logits, ws->logits, sizeof(rnl_real) * (size_t)B * rnl_head_width(&m->cfg));
+    memcpy(logits, ws->logits,
+           sizeof(rnl_real) * (size_t)B * m->head->width(m->cfg.output, m->cfg.mixtures));
     return RNL_OK;
 }

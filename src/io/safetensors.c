@@ -6,8 +6,11 @@
  * before any pointer into the data region is formed. */
 #include "io/safetensors.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +150,68 @@ void rnl_st_meta_get(const rnl_st_file *f, int i, const char **key, const char *
 }
 
 const char *rnl_st_path(const rnl_st_file *f) { return f->path; }
+
+/* The value of a required key, or RNL_ERR_DATA naming the file and key; `what` receives
+ * "PATH: metadata \"KEY\"" for the parsers' messages. */
+static rnl_status meta_required(const rnl_st_file *f, const char *key, char *what, size_t n,
+                                const char **s) {
+    snprintf(what, n, "%s: metadata \"%.60s\"", f->path, key);
+    *s = rnl_st_meta(f, key);
+    if (!*s) return rnl_fail(RNL_ERR_DATA, "%s is missing", what);
+    return RNL_OK;
+}
+
+rnl_status rnl_st_meta_long(const rnl_st_file *f, const char *key, long lo, long hi,
+                            long *out) {
+    char what[600];
+    const char *s;
+    rnl_status st = meta_required(f, key, what, sizeof what, &s);
+    if (st != RNL_OK) return st;
+    return rnl_parse_long(s, lo, hi, what, out) == RNL_OK ? RNL_OK : RNL_ERR_DATA;
+}
+
+rnl_status rnl_st_meta_double(const rnl_st_file *f, const char *key, double lo, double hi,
+                              double *out) {
+    char what[600];
+    const char *s;
+    rnl_status st = meta_required(f, key, what, sizeof what, &s);
+    if (st != RNL_OK) return st;
+    return rnl_parse_double(s, lo, hi, what, out) == RNL_OK ? RNL_OK : RNL_ERR_DATA;
+}
+
+rnl_status rnl_st_meta_double_nonfinite(const rnl_st_file *f, const char *key, double lo,
+                                        double hi, double *out) {
+    const char *s = rnl_st_meta(f, key);
+    if (s && strcmp(s, "inf") == 0) {
+        *out = INFINITY;
+        return RNL_OK;
+    }
+    if (s && strcmp(s, "nan") == 0) {
+        *out = NAN;
+        return RNL_OK;
+    }
+    return rnl_st_meta_double(f, key, lo, hi, out);
+}
+
+_Static_assert(ULLONG_MAX == UINT64_MAX, "strtoull's range is uint64_t's");
+
+rnl_status rnl_st_meta_u64(const rnl_st_file *f, const char *key, uint64_t *out) {
+    char what[600];
+    const char *s;
+    rnl_status st = meta_required(f, key, what, sizeof what, &s);
+    if (st != RNL_OK) return st;
+    /* Digits only: strtoull alone would take leading blanks, a sign, and wrap "-1". */
+    int digits = *s != '\0';
+    for (const char *c = s; *c; c++) digits &= *c >= '0' && *c <= '9';
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = digits ? strtoull(s, &end, 10) : 0;
+    if (!digits || errno == ERANGE || *end != '\0')
+        return rnl_fail(RNL_ERR_DATA, "%s: expected an unsigned 64-bit integer, got '%.60s'",
+                        what, s);
+    *out = (uint64_t)v;
+    return RNL_OK;
+}
 
 rnl_status rnl_st_to_real(const rnl_st_file *f, const rnl_st_tensor *t, rnl_real *dst) {
     const unsigned char *p = t->data;

@@ -50,6 +50,21 @@ int rnl_st_meta_count(const rnl_st_file *f);
 void rnl_st_meta_get(const rnl_st_file *f, int i, const char **key, const char **value);
 /* The file name given to read/parse (for messages). */
 const char *rnl_st_path(const rnl_st_file *f);
+/* Typed metadata: the value of a required key, parsed whole. RNL_ERR_DATA with a message
+ * naming the file and the key when the key is missing or its value is malformed or out of
+ * range; *out is set only on success.
+ *   _long:   a decimal integer in [lo, hi] (rnl_parse_long's syntax)
+ *   _double: a number in [lo, hi] (rnl_parse_double's syntax; NaN refused)
+ *   _double_nonfinite: the same, or exactly "inf" (+infinity) or "nan" (as "%.17g" writes
+ *            them), which are accepted whatever lo and hi are
+ *   _u64:    decimal digits only (no sign, no blanks), 0 .. 2^64-1 */
+rnl_status rnl_st_meta_long(const rnl_st_file *f, const char *key, long lo, long hi,
+                            long *out);
+rnl_status rnl_st_meta_double(const rnl_st_file *f, const char *key, double lo, double hi,
+                              double *out);
+rnl_status rnl_st_meta_double_nonfinite(const rnl_st_file *f, const char *key, double lo,
+                                        double hi, double *out);
+rnl_status rnl_st_meta_u64(const rnl_st_file *f, const char *key, uint64_t *out);
 /* Convert a F32 or F64 tensor's data to rnl_real (n = numel elements). RNL_ERR_DATA if the
  * dtype is another or any value is not finite (message names the file and tensor). */
 rnl_status rnl_st_to_real(const rnl_st_file *f, const rnl_st_tensor *t, rnl_real *dst);

@@ -1,0 +1,54 @@
+/* heads.h — the output distributions over one step's targets (internal).
+ *
+ * A head turns the output layer's logits a [width] of one step into the NLL of that step's
+ * targets y [O], its gradient d nll / d a, and draws of y for sampling. One descriptor per
+ * head, defined beside its equations in head_<name>.c; model.c, the configuration check and
+ * the samplers ask the head only through it. To add a head: a value before RNL_HEAD_COUNT in
+ * rnnlab.h, a file head_<name>.c defining rnl_head_<name>, its row in heads.c, its tests.
+ *
+ * Shapes: O targets per step, K mixture components (0 for heads without mixtures), width =
+ * the descriptor's width(O, K) logits per step; "rows" are the n valid sequences of one step
+ * (time-major batch): logits [n, width], targets [n, O], both contiguous. */
+#ifndef RNL_HEADS_H
+#define RNL_HEADS_H
+
+#include "rnnlab.h"
+
+/* K <= this for the MoG head: its NLL keeps the K component log-likelihoods on the stack. */
+#define RNL_MOG_MAX_MIXTURES 1024
+
+typedef struct rnl_head_desc {
+    const char *name;          /* "bernoulli": checkpoint metadata, data sets */
+    const char *title;         /* "Bernoulli": messages and tables */
+    int min_mixtures;          /* K accepted by rnl_config_check: min..max (0..0: none) */
+    int max_mixtures;
+    /* Logits per step for O targets and K components. */
+    int (*width)(int O, int K);
+    /* NLL (nats) of one step; da [width] (if non-NULL) receives d nll / d a. */
+    double (*nll)(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da);
+    /* The gradient alone, times scale: da [width] = scale * d nll / d a. */
+    void (*grad)(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real scale,
+                 rnl_real *da);
+    /* The n rows of one step, as rnl_forward_backward needs them: if nll is non-NULL the rows'
+     * NLLs are added to *nll (in row order, summed as the head's own nll would); if da is
+     * non-NULL it receives da [n, width] = scale * d nll / d a. n may be 0. */
+    void (*rows)(const rnl_real *a, const rnl_real *y, int n, int O, int K, double *nll,
+                 rnl_real scale, rnl_real *da);
+    /* 1: the gradient computes the NLL on the way, so rnl_forward_backward sums it (and
+     * checks it is finite) in training too; 0: it sums the NLL only when asked for. */
+    int nll_with_grad;
+    /* Sample one step's targets y [O] from its logits a [width] at temperature T (> 0 and
+     * finite, the caller checks): a pure function of a, T and the rng state, which it
+     * advances by a fixed sequence of draws documented per head. */
+    void (*draw)(const rnl_real *a, int O, int K, double temperature, rnl_rng *rng, double *y);
+} rnl_head_desc;
+
+extern const rnl_head_desc rnl_head_bernoulli, rnl_head_mog;
+
+/* The descriptor of h; NULL for a value outside the enum (callers turn that into
+ * RNL_ERR_INTERNAL, or RNL_ERR_USAGE where the value came from the caller). */
+const rnl_head_desc *rnl_head_describe(rnl_head h);
+/* The valid names for messages, "bernoulli or mog", into out [n] (truncated to fit). */
+void rnl_head_names(char *out, size_t n);
+
+#endif

@@ -1,0 +1,423 @@
+/* test_cells.c — the descriptor tables of cells and heads: every enum value has a row whose
+ * name parses back to it, a value outside the enum has none and builds no model, the tensor
+ * table follows the descriptors, the batched head rows equal the per-step functions, and each
+ * head's draw makes the same random draws and values as the samplers' formulas it replaces
+ * (rnl_music_sample's σ(a/T) coin flips, rnl_speech_sample's mog_draw), re-derived here. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "core/cells.h"
+#include "core/heads.h"
+
+/* ================================================================ cells ============== */
+
+static void test_cell_table(void) {
+    for (int c = 0; c < RNL_CELL_COUNT; c++) {
+        const rnl_cell_desc *d = rnl_cell_describe((rnl_cell)c);
+        CHECK(d != NULL, "cell %d has a descriptor", c);
+        if (!d) continue;
+        rnl_cell back = RNL_CELL_COUNT;
+        CHECK(rnl_cell_parse(d->name, &back) == RNL_OK && back == (rnl_cell)c,
+              "cell %d: its name '%s' parses back to it", c, d->name);
+        CHECK(strcmp(rnl_cell_name((rnl_cell)c), d->name) == 0, "rnl_cell_name(%d) is the table's", c);
+        CHECK(d->title && d->title[0], "cell %s has a title", d->name);
+        CHECK(d->gates >= 1 && d->gates <= RNL_CELL_MAX_GATES && rnl_cell_gates((rnl_cell)c) == d->gates,
+              "cell %s: gates %d", d->name, d->gates);
+        CHECK(d->forward && d->backward && d->gate, "cell %s: forward, backward and gate names", d->name);
+        for (int g = 0; d->gate && g < d->gates; g++) CHECK(d->gate[g] != NULL, "cell %s gate %d named", d->name, g);
+        for (int v = 0; v < RNL_VARIANT_COUNT; v++) {
+            const rnl_cell_variant_desc *vd = &d->variant[v];
+            CHECK(vd->nextra >= 0 && vd->nextra <= RNL_CELL_MAX_EXTRA && (vd->nextra == 0 || vd->extra),
+                  "cell %s variant %d: %d extra tensors", d->name, v, vd->nextra);
+            CHECK(!vd->split_pf || d->gates == 3, "cell %s: split_pf needs the third block apart", d->name);
+        }
+        /* No two rows share a name. */
+        for (int e = 0; e < c; e++)
+            CHECK(strcmp(rnl_cell_describe((rnl_cell)e)->name, d->name) != 0, "cells %d, %d: distinct names", e, c);
+    }
+    CHECK(rnl_cell_gates(RNL_CELL_TANH) == 1 && rnl_cell_gates(RNL_CELL_GRU) == 3 && rnl_cell_gates(RNL_CELL_LSTM) == 4,
+          "gates: tanh 1, GRU 3, LSTM 4");
+    CHECK(!strcmp(rnl_cell_describe(RNL_CELL_GRU)->title, "GRU") && !strcmp(rnl_cell_describe(RNL_CELL_LSTM)->title, "LSTM"),
+          "titles for tables");
+
+    /* Values outside the enum: no descriptor, "?" and 0, never another cell. */
+    const int bad[] = {RNL_CELL_COUNT, 7, -1, 1000};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rnl_cell c = (rnl_cell)bad[i];
+        CHECK(rnl_cell_describe(c) == NULL, "cell %d: no descriptor", bad[i]);
+        CHECK(strcmp(rnl_cell_name(c), "?") == 0, "cell %d: name '?'", bad[i]);
+        CHECK(rnl_cell_gates(c) == 0, "cell %d: 0 gates", bad[i]);
+    }
+
+    /* Parse: exact names only; the message lists the table. */
+    rnl_cell out = RNL_CELL_GRU;
+    CHECK(rnl_cell_parse("LSTM", &out) == RNL_ERR_USAGE && out == RNL_CELL_GRU, "'LSTM' refused, out untouched");
+    CHECK(strstr(rnl_last_error(), "--cell: expected tanh, gru or lstm, got 'LSTM'") != NULL,
+          "cell parse message: %s", rnl_last_error());
+    CHECK(rnl_cell_parse("", &out) == RNL_ERR_USAGE && rnl_cell_parse(NULL, &out) == RNL_ERR_USAGE,
+          "empty and NULL refused");
+    char names[64];
+    rnl_cell_names(names, sizeof names);
+    CHECK(strcmp(names, "tanh, gru or lstm") == 0, "rnl_cell_names: %s", names);
+    rnl_cell_names(names, 6);
+    CHECK(strlen(names) == 5, "rnl_cell_names truncates to fit: '%s'", names);
+}
+
+/* ================================================================ heads ============== */
+
+static void test_head_table(void) {
+    for (int h = 0; h < RNL_HEAD_COUNT; h++) {
+        const rnl_head_desc *d = rnl_head_describe((rnl_head)h);
+        CHECK(d != NULL, "head %d has a descriptor", h);
+        if (!d) continue;
+        rnl_head back = RNL_HEAD_COUNT;
+        CHECK(rnl_head_parse(d->name, &back) == RNL_OK && back == (rnl_head)h,
+              "head %d: its name '%s' parses back to it", h, d->name);
+        CHECK(strcmp(rnl_head_name((rnl_head)h), d->name) == 0, "rnl_head_name(%d) is the table's", h);
+        CHECK(d->title && d->title[0] && d->width && d->nll && d->grad && d->rows && d->draw,
+              "head %s: every field set", d->name);
+        CHECK(d->min_mixtures >= 0 && d->min_mixtures <= d->max_mixtures, "head %s: mixtures range", d->name);
+        rnl_config c = {RNL_CELL_GRU, RNL_VARIANT_PAPER, (rnl_head)h, 1, 3, 4, 5, d->max_mixtures ? 2 : 0};
+        CHECK(rnl_head_width(&c) == d->width(5, c.mixtures), "head %s: rnl_head_width is the table's", d->name);
+        for (int e = 0; e < h; e++)
+            CHECK(strcmp(rnl_head_describe((rnl_head)e)->name, d->name) != 0, "heads %d, %d: distinct names", e, h);
+    }
+    CHECK(rnl_head_describe(RNL_HEAD_BERNOULLI)->width(88, 0) == 88, "Bernoulli width O");
+    CHECK(rnl_head_describe(RNL_HEAD_MOG)->width(10, 20) == 20 * 21, "MoG width K(1+2O)");
+
+    const int bad[] = {RNL_HEAD_COUNT, 7, -1};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rnl_head h = (rnl_head)bad[i];
+        rnl_config c = {RNL_CELL_GRU, RNL_VARIANT_PAPER, h, 1, 3, 4, 5, 2};
+        CHECK(rnl_head_describe(h) == NULL, "head %d: no descriptor", bad[i]);
+        CHECK(strcmp(rnl_head_name(h), "?") == 0, "head %d: name '?'", bad[i]);
+        CHECK(rnl_head_width(&c) == 0, "head %d: width 0", bad[i]);
+    }
+
+    rnl_head out = RNL_HEAD_MOG;
+    CHECK(rnl_head_parse("gaussian", &out) == RNL_ERR_USAGE && out == RNL_HEAD_MOG, "'gaussian' refused, out untouched");
+    CHECK(strstr(rnl_last_error(), "expected bernoulli or mog, got 'gaussian'") != NULL,
+          "head parse message: %s", rnl_last_error());
+    CHECK(rnl_head_parse(NULL, &out) == RNL_ERR_USAGE && rnl_head_parse("MOG", &out) == RNL_ERR_USAGE,
+          "NULL and 'MOG' refused");
+    char names[64];
+    rnl_head_names(names, sizeof names);
+    CHECK(strcmp(names, "bernoulli or mog") == 0, "rnl_head_names: %s", names);
+}
+
+/* ================================================================ models ============= */
+
+/* An impossible cell or head builds nothing (it used to build an LSTM or a MoG head). */
+static void test_model_refuses(void) {
+    const int bad_cells[] = {RNL_CELL_COUNT, 7, -1};
+    for (size_t i = 0; i < sizeof bad_cells / sizeof bad_cells[0]; i++) {
+        rnl_config c = {(rnl_cell)bad_cells[i], RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 1, 3, 4, 3, 0};
+        rnl_model *m = (rnl_model *)&c; /* must be overwritten with NULL */
+        rnl_status st = rnl_model_create(&c, &m);
+        CHECK((st == RNL_ERR_USAGE || st == RNL_ERR_INTERNAL) && m == NULL,
+              "cell %d: rnl_model_create refuses (status %d)", bad_cells[i], (int)st);
+        CHECK(rnl_config_check(&c) == RNL_ERR_USAGE && strstr(rnl_last_error(), "unknown cell"),
+              "cell %d: rnl_config_check names it: %s", bad_cells[i], rnl_last_error());
+        rnl_model_free(st == RNL_OK ? m : NULL);
+    }
+    const int bad_heads[] = {RNL_HEAD_COUNT, 7, -1};
+    for (size_t i = 0; i < sizeof bad_heads / sizeof bad_heads[0]; i++) {
+        for (int k = 0; k <= 2; k += 2) { /* mixtures 0 and 2: neither makes it a known head */
+            rnl_config c = {RNL_CELL_GRU, RNL_VARIANT_PAPER, (rnl_head)bad_heads[i], 1, 3, 4, 3, k};
+            rnl_model *m = (rnl_model *)&c;
+            rnl_status st = rnl_model_create(&c, &m);
+            CHECK((st == RNL_ERR_USAGE || st == RNL_ERR_INTERNAL) && m == NULL,
+                  "head %d (K %d): rnl_model_create refuses (status %d)", bad_heads[i], k, (int)st);
+            rnl_model_free(st == RNL_OK ? m : NULL);
+        }
+    }
+    rnl_config v = {RNL_CELL_GRU, (rnl_variant)RNL_VARIANT_COUNT, RNL_HEAD_BERNOULLI, 1, 3, 4, 3, 0};
+    CHECK(rnl_config_check(&v) == RNL_ERR_USAGE, "a variant outside the enum is refused");
+    CHECK(strcmp(rnl_variant_name((rnl_variant)RNL_VARIANT_COUNT), "?") == 0, "variant name '?'");
+
+    /* The mixtures range comes from the head's row, with the old messages. */
+    rnl_config b = {RNL_CELL_GRU, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 1, 3, 4, 3, 3};
+    CHECK(rnl_config_check(&b) == RNL_ERR_USAGE && strstr(rnl_last_error(), "a Bernoulli head has no mixtures (got 3)"),
+          "Bernoulli with mixtures: %s", rnl_last_error());
+    rnl_config g = {RNL_CELL_GRU, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 3, 4, 3, 0};
+    CHECK(rnl_config_check(&g) == RNL_ERR_USAGE && strstr(rnl_last_error(), "--mixtures: expected 1..1024, got 0"),
+          "MoG without mixtures: %s", rnl_last_error());
+    g.mixtures = RNL_MOG_MAX_MIXTURES + 1;
+    CHECK(rnl_config_check(&g) == RNL_ERR_USAGE, "MoG with too many mixtures");
+    g.mixtures = RNL_MOG_MAX_MIXTURES;
+    CHECK(rnl_config_check(&g) == RNL_OK, "MoG with the most mixtures");
+}
+
+/* The tensor table is the descriptors': per layer G blocks of W, U, b, then the variant's
+ * extras; the state has c exactly when the cell says so. */
+static void test_model_tensors(void) {
+    for (int c = 0; c < RNL_CELL_COUNT; c++)
+        for (int v = 0; v < RNL_VARIANT_COUNT; v++) {
+            const rnl_cell_desc *d = rnl_cell_describe((rnl_cell)c);
+            const rnl_cell_variant_desc *vd = &d->variant[v];
+            rnl_config cfg = {(rnl_cell)c, (rnl_variant)v, RNL_HEAD_BERNOULLI, 2, 3, 4, 5, 0};
+            rnl_model *m = NULL;
+            CHECK(rnl_model_create(&cfg, &m) == RNL_OK, "%s/%s: created", d->name, rnl_variant_name((rnl_variant)v));
+            if (!m) continue;
+            CHECK(rnl_model_ntensors(m) == 2 * (3 * d->gates + vd->nextra) + 2, "%s/%s: %d tensors", d->name,
+                  rnl_variant_name((rnl_variant)v), rnl_model_ntensors(m));
+            char name[64];
+            for (int l = 0; l < 2; l++) {
+                for (int gi = 0; gi < d->gates; gi++) {
+                    snprintf(name, sizeof name, "rnn.%d.U%s", l, d->gate[gi]);
+                    const rnl_tensor *t = rnl_model_find(m, name);
+                    CHECK(t && t->shape[0] == 4 && t->shape[1] == 4 && t->noisy, "%s: [H, H], noisy", name);
+                }
+                for (int e = 0; e < vd->nextra; e++) {
+                    snprintf(name, sizeof name, "rnn.%d.%s", l, vd->extra[e]);
+                    const rnl_tensor *t = rnl_model_find(m, name);
+                    CHECK(t && t->ndim == 1 && t->shape[0] == 4 && !t->noisy, "%s: [H]", name);
+                }
+            }
+            CHECK((rnl_model_find(m, "rnn.0.c_h") != NULL) == (c == RNL_CELL_GRU && v == RNL_VARIANT_PYTORCH),
+                  "%s/%s: c_h only in GRU pytorch", d->name, rnl_variant_name((rnl_variant)v));
+            CHECK((rnl_model_find(m, "rnn.1.v_o") != NULL) == (c == RNL_CELL_LSTM && v == RNL_VARIANT_PAPER),
+                  "%s/%s: peepholes only in LSTM paper", d->name, rnl_variant_name((rnl_variant)v));
+            rnl_state *s = NULL;
+            CHECK(rnl_state_create(m, 2, &s) == RNL_OK && (s->c != NULL) == (d->has_c != 0),
+                  "%s: the state has c iff has_c", d->name);
+            rnl_state_free(s);
+            rnl_model_free(m);
+        }
+}
+
+/* ================================================================ head functions ===== */
+
+static void fill(rnl_rng *r, rnl_real *x, size_t n, double scale) {
+    for (size_t k = 0; k < n; k++) x[k] = (rnl_real)(scale * rnl_rng_normal(r));
+}
+
+/* rows() against the per-step nll() and grad(). */
+static void test_head_rows(void) {
+    enum { N = 37, O = 6, K = 3 };
+    rnl_rng r;
+    rnl_rng_seed(&r, 11);
+    for (int h = 0; h < RNL_HEAD_COUNT; h++) {
+        const rnl_head_desc *d = rnl_head_describe((rnl_head)h);
+        const int k = d->max_mixtures ? K : 0, W = d->width(O, k);
+        rnl_real *a = malloc(sizeof *a * N * W), *y = malloc(sizeof *y * N * O);
+        rnl_real *da = malloc(sizeof *da * N * W), *db = malloc(sizeof *db * W), *dc = malloc(sizeof *dc * W);
+        fill(&r, a, (size_t)N * W, 2.0);
+        for (int j = 0; j < N * O; j++) y[j] = d->max_mixtures ? (rnl_real)rnl_rng_normal(&r) : rnl_rng_uniform(&r) < 0.2;
+        const rnl_real scale = (rnl_real)0.125;
+        double sum = 0, each = 0;
+        d->rows(a, y, N, O, k, &sum, scale, da);
+        int same = 1;
+        for (int b = 0; b < N; b++) {
+            each += d->nll(a + (size_t)b * W, y + (size_t)b * O, O, k, db);
+            d->grad(a + (size_t)b * W, y + (size_t)b * O, O, k, scale, dc);
+            for (int j = 0; j < W; j++) {
+                same &= da[(size_t)b * W + j] == dc[j];
+                same &= fabs(dc[j] - db[j] * scale) <= 1e-6 * (fabs(db[j] * scale) + 1e-6);
+            }
+        }
+        CHECK(same, "head %s: rows' gradient is grad() per row, and grad() is nll()'s times scale", d->name);
+        CHECK(isfinite(sum) && fabs(sum - each) <= 1e-5 * fabs(each), "head %s: rows' NLL %.9g vs per row %.9g",
+              d->name, sum, each);
+        double none = 12.5;
+        d->rows(a, y, 0, O, k, &none, scale, da);
+        CHECK(none == 12.5, "head %s: no rows add nothing", d->name);
+        d->rows(a, y, N, O, k, NULL, scale, da); /* the gradient alone */
+        for (int b = 0; b < N; b++) {
+            d->grad(a + (size_t)b * W, y + (size_t)b * O, O, k, scale, dc);
+            for (int j = 0; j < W; j++) same &= da[(size_t)b * W + j] == dc[j];
+        }
+        CHECK(same, "head %s: rows without the NLL give the same gradient", d->name);
+        free(a);
+        free(y);
+        free(da);
+        free(db);
+        free(dc);
+    }
+}
+
+/* ================================================================ draws ============== */
+
+/* rnl_music_sample (src/data/pianoroll.c) as it draws a frame: its sigmoid, one uniform per
+ * key. */
+static double old_sigmoid(double z) {
+    if (z >= 0) return 1 / (1 + exp(-z));
+    double e = exp(z);
+    return e / (1 + e);
+}
+static void old_music_frame(const rnl_real *logits, int O, double temperature, rnl_rng *rng, double *y) {
+    for (int k = 0; k < O; k++) {
+        double p = old_sigmoid((double)logits[k] / temperature);
+        y[k] = rnl_rng_uniform(rng) < p;
+    }
+}
+
+/* mog_draw of rnl_speech_sample (src/data/speech.c), verbatim. */
+static void old_mog_draw(const rnl_real *a, int O, int K, rnl_rng *rng, double *y) {
+    const rnl_real *mu = a + K, *ls = a + K + (size_t)K * O;
+    double mx = -INFINITY, tot = 0;
+    for (int k = 0; k < K; k++) mx = a[k] > mx ? a[k] : mx;
+    for (int k = 0; k < K; k++) tot += exp((double)a[k] - mx);
+    double u = rnl_rng_uniform(rng) * tot, acc = 0;
+    int pick = K - 1;
+    for (int k = 0; k < K; k++) {
+        acc += exp((double)a[k] - mx);
+        if (u < acc) {
+            pick = k;
+            break;
+        }
+    }
+    const double lo = log(RNL_MOG_MIN_STD), hi = RNL_MOG_MAX_LOG_STD;
+    for (int d = 0; d < O; d++) {
+        double l = ls[(size_t)pick * O + d];
+        l = l < lo ? lo : l > hi ? hi : l;
+        y[d] = mu[(size_t)pick * O + d] + exp(l) * rnl_rng_normal(rng);
+    }
+}
+
+static int same_rng(const rnl_rng *a, const rnl_rng *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+static void test_bernoulli_draw(void) {
+    const rnl_head_desc *d = rnl_head_describe(RNL_HEAD_BERNOULLI);
+    enum { O = 88 };
+    rnl_real a[O];
+    double y1[O], y2[O];
+    rnl_rng gen, r1, r2;
+    rnl_rng_seed(&gen, 5);
+    const double temps[] = {1.0, 0.5, 2.0, 0.9};
+    int same = 1, rng_same = 1, ones = 0;
+    for (int it = 0; it < 400; it++) {
+        fill(&gen, a, O, it < 200 ? 2.0 : 30.0);
+        const double T = temps[it % 4];
+        rnl_rng_seed(&r1, 1000 + (uint64_t)it);
+        r2 = r1;
+        d->draw(a, O, 0, T, &r1, y1);
+        old_music_frame(a, O, T, &r2, y2);
+        for (int k = 0; k < O; k++) {
+            same &= y1[k] == y2[k] && (y1[k] == 0 || y1[k] == 1);
+            ones += y1[k] == 1;
+        }
+        rng_same &= same_rng(&r1, &r2);
+    }
+    CHECK(same, "Bernoulli draw: the same 0/1 values as rnl_music_sample's formula");
+    CHECK(rng_same, "Bernoulli draw: the same random draws (one uniform per unit)");
+    CHECK(ones > 400 * O / 5 && ones < 400 * O * 4 / 5, "Bernoulli draw: both values drawn (%d ones)", ones);
+
+    /* Hand cases: σ(±huge) is exactly 1 or 0, σ(0) = 1/2 against the uniform itself. */
+    rnl_real h[4] = {60, -800, 0, 0};
+    rnl_rng_seed(&r1, 77);
+    r2 = r1;
+    double y[4];
+    d->draw(h, 4, 0, 1.0, &r1, y);
+    double u[4];
+    for (int k = 0; k < 4; k++) u[k] = rnl_rng_uniform(&r2);
+    CHECK(y[0] == 1 && y[1] == 0 && y[2] == (u[2] < 0.5) && y[3] == (u[3] < 0.5) && same_rng(&r1, &r2),
+          "Bernoulli hand cases: %g %g %g %g (u %g %g)", y[0], y[1], y[2], y[3], u[2], u[3]);
+    /* A low temperature sharpens: a = 0.01 at T = 1e-4 is σ(100) = 1. */
+    rnl_real s[1] = {(rnl_real)0.01};
+    int all = 1;
+    for (int i = 0; i < 50; i++) {
+        d->draw(s, 1, 0, 1e-4, &r1, y);
+        all &= y[0] == 1;
+    }
+    CHECK(all, "Bernoulli draw at a low temperature is the sign of the logit");
+}
+
+static void test_mog_draw(void) {
+    const rnl_head_desc *d = rnl_head_describe(RNL_HEAD_MOG);
+    enum { O = 10, K = 20, W = K * (1 + 2 * O) };
+    rnl_real a[W];
+    double y1[O], y2[O];
+    rnl_rng gen, r1, r2;
+    rnl_rng_seed(&gen, 6);
+    int same = 1, rng_same = 1;
+    for (int it = 0; it < 300; it++) {
+        fill(&gen, a, W, 3.0);
+        /* some log-stds beyond both clamps (log 1e-3 = -6.9; 20) */
+        for (int j = K + K * O; j < W; j += 7) a[j] = (rnl_real)(it % 2 ? -50.0 : 40.0);
+        rnl_rng_seed(&r1, 2000 + (uint64_t)it);
+        r2 = r1;
+        d->draw(a, O, K, 1.0, &r1, y1);
+        old_mog_draw(a, O, K, &r2, y2);
+        for (int k = 0; k < O; k++) same &= memcmp(&y1[k], &y2[k], sizeof(double)) == 0;
+        rng_same &= same_rng(&r1, &r2);
+    }
+    CHECK(same, "MoG draw at T = 1: bit for bit the values of rnl_speech_sample's mog_draw");
+    CHECK(rng_same, "MoG draw: the same random draws (one uniform, then O normals)");
+
+    /* Hand cases, K = 2, O = 2: a component of weight exp(-1000) is never picked, and the
+     * log-std is clamped to [log 1e-3, 20]. Layout [pi0 pi1 | mu00 mu01 mu10 mu11 | ls..]. */
+    rnl_real h[2 * (1 + 2 * 2)] = {0, -1000, 0.25f, -0.5f, 7, 8, -100, 1, 2, 3};
+    double y[2];
+    rnl_rng_seed(&r1, 99);
+    r2 = r1;
+    d->draw(h, 2, 2, 1.0, &r1, y);
+    (void)rnl_rng_uniform(&r2);
+    double n0 = rnl_rng_normal(&r2), n1 = rnl_rng_normal(&r2);
+    CHECK(y[0] == 0.25 + exp(log(RNL_MOG_MIN_STD)) * n0 && y[1] == -0.5 + exp(1.0) * n1,
+          "MoG hand case: component 0, sigma clamped to 1e-3 (%.17g, %.17g)", y[0], y[1]);
+    CHECK(fabs(y[0] - 0.25) < 0.01, "MoG hand case: the clamped sigma is 1e-3 (%g)", y[0]);
+    h[0] = -1000;
+    h[1] = 0;
+    h[8] = 100; /* ls10 beyond the upper clamp */
+    rnl_rng_seed(&r1, 99);
+    r2 = r1;
+    d->draw(h, 2, 2, 1.0, &r1, y);
+    (void)rnl_rng_uniform(&r2);
+    n0 = rnl_rng_normal(&r2);
+    n1 = rnl_rng_normal(&r2);
+    CHECK(y[0] == 7 + exp(RNL_MOG_MAX_LOG_STD) * n0 && y[1] == 8 + exp(3.0) * n1,
+          "MoG hand case: component 1, log-std clamped to 20");
+    /* Temperature: weights softmax(pi / T), sigma times sqrt(T). Logits {1, 2} at T = 1e-3
+     * always pick component 1; at T = 4 the spread doubles. */
+    h[0] = 1;
+    h[1] = 2;
+    h[8] = 0;
+    h[9] = 0;
+    rnl_rng_seed(&r1, 5);
+    r2 = r1;
+    d->draw(h, 2, 2, 1e-3, &r1, y);
+    (void)rnl_rng_uniform(&r2);
+    n0 = rnl_rng_normal(&r2);
+    n1 = rnl_rng_normal(&r2);
+    CHECK(y[0] == 7 + exp(0.0) * sqrt(1e-3) * n0 && y[1] == 8 + sqrt(1e-3) * n1,
+          "MoG at T = 1e-3: the heavier component, sigma sqrt(T)");
+    rnl_real one[1 + 2] = {0, 1, 0}; /* K = 1, O = 1: mu 1, ls 0 */
+    rnl_rng_seed(&r1, 8);
+    r2 = r1;
+    d->draw(one, 1, 1, 4.0, &r1, y);
+    (void)rnl_rng_uniform(&r2);
+    CHECK(y[0] == 1 + 2 * rnl_rng_normal(&r2), "MoG at T = 4: sigma doubles");
+}
+
+/* The MoG NLL reads the same clamp: beyond either bound the log-std has no gradient and the
+ * NLL equals that at the bound. */
+static void test_mog_clamp(void) {
+    rnl_real a[1 + 2], b[1 + 2], da[3], db[3], y[1] = {(rnl_real)0.3};
+    const float lo = (float)log(RNL_MOG_MIN_STD);
+    rnl_real lsv[] = {-50, lo - 1, 25, 1e6f};
+    for (size_t i = 0; i < sizeof lsv / sizeof lsv[0]; i++) {
+        a[0] = 0;
+        a[1] = (rnl_real)0.1;
+        a[2] = lsv[i];
+        b[0] = 0;
+        b[1] = (rnl_real)0.1;
+        b[2] = (rnl_real)(lsv[i] < 0 ? log(RNL_MOG_MIN_STD) : RNL_MOG_MAX_LOG_STD);
+        double na = rnl_mog_nll(a, y, 1, 1, da), nb = rnl_mog_nll(b, y, 1, 1, db);
+        CHECK(da[2] == 0 && fabs(na - nb) <= 1e-6 * fabs(nb), "log-std %g clamped: grad %g, nll %g vs %g",
+              (double)lsv[i], (double)da[2], na, nb);
+    }
+}
+
+int main(void) {
+    test_cell_table();
+    test_head_table();
+    test_model_refuses();
+    test_model_tensors();
+    test_head_rows();
+    test_bernoulli_draw();
+    test_mog_draw();
+    test_mog_clamp();
+    return CHECK_DONE("cells");
+}
