@@ -30,7 +30,7 @@ kills=0; run=0; seed=1
 while [ $kills -lt 50 ] && [ $run -lt 60 ]; do
     run=$((run + 1)); d="$tmp/run$run"; rm -rf "$d"; k=0
     while :; do
-        if [ -f "$d/state.safetensors" ]; then
+        if [ -f "$d/state.safetensors" ] || [ -f "$d/options.json" ]; then
             "$RNNLAB" train --resume "$d" --quiet >/dev/null 2>"$tmp/err" & pid=$!
         else
             "$RNNLAB" train $ARGS --out "$d" >/dev/null 2>"$tmp/err" & pid=$!

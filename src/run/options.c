@@ -402,13 +402,11 @@ rnl_status rnl_train_options_read(const char *path, rnl_train_opts *o) {
 
 /* ================================================================ applicability ====== */
 
+/* RNL_APPLY_TANH, _GRU, _LSTM are the bits 0x10 << cell. */
+_Static_assert(RNL_CELL_TANH == 0 && RNL_CELL_GRU == 1 && RNL_CELL_LSTM == 2 && RNL_CELL_COUNT == 3,
+               "the RNL_APPLY_ cell bits follow rnl_cell");
 static unsigned cell_bit(rnl_cell c) {
-    switch (c) {
-    case RNL_CELL_TANH: return RNL_APPLY_TANH;
-    case RNL_CELL_GRU: return RNL_APPLY_GRU;
-    case RNL_CELL_LSTM: return RNL_APPLY_LSTM;
-    }
-    return 0;
+    return (int)c >= 0 && c < RNL_CELL_COUNT ? RNL_APPLY_TANH << (int)c : 0;
 }
 
 /* The units a row applies to, for messages: "lstm", "gru and lstm". */
@@ -456,11 +454,14 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks) {
     return RNL_OK;
 }
 
+/* Table 1 of the paper: units of equal parameter budget per task ([cell][music, speech]). */
+static const int TABLE1[][2] = {
+    [RNL_CELL_TANH] = {100, 400},
+    [RNL_CELL_GRU] = {46, 227},
+    [RNL_CELL_LSTM] = {36, 195},
+};
+_Static_assert(sizeof TABLE1 / sizeof *TABLE1 == RNL_CELL_COUNT, "Table 1 has a row per unit");
+
 int rnl_default_hidden(rnl_cell c, int speech) {
-    switch (c) {
-    case RNL_CELL_TANH: return speech ? 400 : 100;
-    case RNL_CELL_GRU: return speech ? 227 : 46;
-    case RNL_CELL_LSTM: return speech ? 195 : 36;
-    }
-    return 0;
+    return (int)c >= 0 && c < RNL_CELL_COUNT ? TABLE1[c][speech ? 1 : 0] : 0;
 }
