@@ -127,7 +127,7 @@ int cmd_eval(int argc, char **argv) {
         {"--data", OPT_STRING, data, 0, 0, "data set name or .mat path (required)"},
         {"--data-root", OPT_STRING, root, 0, 0, "where named data sets live"},
         {"--split", OPT_STRING, split, 0, 0, "train, valid or test"},
-        {"--split-scheme", OPT_STRING, scheme, 0, 0, "speech split: index or speaker"},
+        {"--split-scheme", OPT_STRING, scheme, 0, 0, "speech split: index or speaker (none = the one the model was trained on)"},
         {"--json", OPT_FLAG, &json, 0, 0, "print one JSON object"},
     };
     int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "eval",
@@ -141,7 +141,11 @@ int cmd_eval(int argc, char **argv) {
     rnl_dataset *d = NULL;
     double sum = 0, frames = 0;
     rnl_status st = rnl_model_load(model, &m);
-    if (!st) st = rnl_dataset_open(data, root[0] ? root : NULL, scheme[0] ? scheme : NULL, &d);
+    char note[512];
+    if (!st && scheme[0] && strcmp(scheme, "index") != 0 && strcmp(scheme, "speaker") != 0)
+        st = rnl_fail(RNL_ERR_USAGE, "--split-scheme: expected one of index|speaker, got '%.100s'", scheme);
+    if (!st) st = rnl_eval_open(m, data, root[0] ? root : NULL, scheme[0] ? scheme : NULL, &d, note, sizeof note);
+    if (!st && note[0]) fprintf(stderr, "rnnlab: note: %s\n", note);
     if (!st) st = rnl_workspace_create(&ws);
     if (!st) st = rnl_eval_split(m, ws, rnl_model_params(m), d, sp, &sum, &frames);
     if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", d->path, split);
