@@ -35,7 +35,8 @@ check '[ $rc -eq 0 ]' "search --jobs 1 exited $rc: $(cat "$tmp/err")"
 check '[ "$(trials "$tmp/j1/search.json")" = "$(trials "$tmp/j2/search.json")" ]' "--jobs 1 and --jobs 2 give different trials"
 
 # A different seed draws different learning rates; a rerun of a finished search is a no-op.
-"$RNNLAB" search $ARGS --seed 8 --jobs 2 --out "$tmp/s8" 2>/dev/null
+"$RNNLAB" search $(echo "$ARGS" | sed "s/--seed 7/--seed 8/") --jobs 2 --out "$tmp/s8" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "search --seed 8 exited $rc: $(cat "$tmp/err")"
 check '[ "$(trials "$tmp/s8/search.json" | sed -n "1s/.*\"lr\": \([^,]*\),.*/\1/p")" != "$(head -n 1 "$tmp/lrs")" ]' "seed 8 drew seed 7's first lr"
 cp "$tmp/j2/search.json" "$tmp/before.json"
 "$RNNLAB" search $ARGS --jobs 2 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
@@ -43,7 +44,8 @@ check '[ $rc -eq 0 ] && cmp -s "$tmp/before.json" "$tmp/j2/search.json"' "rerunn
 
 # Other arguments on an existing search directory are refused (usage, exit 2).
 "$RNNLAB" search $(echo "$ARGS" | sed "s/--max-epochs 2/--max-epochs 3/") --out "$tmp/j2" 2>"$tmp/err"; rc=$?
-check '[ $rc -eq 2 ] && grep -q "max_epochs" "$tmp/err"' "changed --max-epochs accepted on an old search (rc $rc): $(cat $tmp/err)"
+check '[ $rc -eq 2 ] && grep -q "search.json: this search was made with --max-epochs 2, the command asks for 3" "$tmp/err"' \
+    "changed --max-epochs accepted on an old search (rc $rc): $(cat $tmp/err)"
 "$RNNLAB" search $ARGS --lr-log-range 1:x --out "$tmp/bad" 2>"$tmp/err"; rc=$?
 check '[ $rc -eq 2 ] && grep -q "lr-log-range" "$tmp/err"' "bad --lr-log-range: rc $rc"
 "$RNNLAB" search $ARGS --lr-log-range 3:4 --out "$tmp/bad" 2>"$tmp/err"; rc=$?
