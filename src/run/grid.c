@@ -200,7 +200,8 @@ static rnl_status grid_cb(void *ctx, rnl_run *runs, int n, int i) {
             st = rnl_search_write(&g->search[gi], group_runs(g, gi));
             if (!st) st = release_seeds(g, gi);
         }
-        return st ? st : write_reports(g, -1, 0);
+        /* The figures of groups finished before are drawn at the end (or were already). */
+        return st ? st : write_reports(g, FIG_NONE, 0);
     }
     const int gi = g->runs[i].group;
     rnl_run *r = group_runs(g, gi);
