@@ -16,15 +16,19 @@
 
 #define MAX_CELLS 16
 
-/* A unit's line colour. A switch without default: a new unit without its colour fails to
- * compile (-Wswitch); a value outside the enum is an internal error. */
+/* A unit's line colour, indexed by rnl_cell: a new unit without its colour fails the static
+ * assert; a value outside the enum is an internal error. */
+static const char *const CELL_COLOR[] = {
+    [RNL_CELL_TANH] = "#d62728",
+    [RNL_CELL_GRU] = "#1f77b4",
+    [RNL_CELL_LSTM] = "#2ca02c",
+};
+_Static_assert(sizeof CELL_COLOR / sizeof *CELL_COLOR == RNL_CELL_COUNT, "a colour per unit");
+
 static rnl_status cell_color(rnl_cell c, const char **out) {
-    switch (c) {
-    case RNL_CELL_TANH: *out = "#d62728"; return RNL_OK;
-    case RNL_CELL_GRU: *out = "#1f77b4"; return RNL_OK;
-    case RNL_CELL_LSTM: *out = "#2ca02c"; return RNL_OK;
-    }
-    return rnl_fail(RNL_ERR_INTERNAL, "figure: impossible unit %d", (int)c);
+    if ((unsigned)c >= RNL_CELL_COUNT) return rnl_fail(RNL_ERR_INTERNAL, "figure: impossible unit %d", (int)c);
+    *out = CELL_COLOR[c];
+    return RNL_OK;
 }
 
 /* gnuplot single-quoted string: a quote is doubled. */
