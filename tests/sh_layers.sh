@@ -3,7 +3,7 @@
 # below it, checked three ways — the #include lines, the include graph (no circle), and the
 # symbols each object file links against (a call into a higher layer is caught even when it
 # goes through rnnlab.h). Also: no two source files share a basename (the static library is
-# built with ar, which keeps one member per name).
+# built with ar, which keeps one member per name), and README.md's layout names every one.
 . tests/lib.sh
 LC_ALL=C
 export LC_ALL
@@ -43,7 +43,13 @@ if tsort "$T/edges" > /dev/null 2> "$T/tsort.err"; then ok; else bad "include ci
 dups=$(ls src/*/*.c | sed 's|.*/||' | sort | uniq -d)
 [ -z "$dups" ] && ok || bad "source files with the same basename: $dups"
 
-# 4. Symbols: every library symbol an object uses is defined in its layer or below.
+# 4. The README's layout section names every source file of the library and the tool.
+for f in src/*/*.c tools/*.c; do
+    b=$(basename "$f")
+    if grep -q "$b" README.md; then ok; else bad "README.md's layout does not name $f"; fi
+done
+
+# 5. Symbols: every library symbol an object uses is defined in its layer or below.
 if command -v nm > /dev/null && [ -d "$BUILD/obj" ]; then
     for o in "$BUILD"/obj/*/*.o; do
         layer=$(basename "$(dirname "$o")")
