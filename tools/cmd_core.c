@@ -221,7 +221,7 @@ int cmd_data(int argc, char **argv) {
     int r = cli_parse(argc, argv, 2, opts, 1, "data", "fetch NAME [--data-root DIR]  |  import-midi DIR --out FILE.mat (see data import-midi --help)", pos, 2, &npos);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
     if (npos != 2 || strcmp(pos[0], "fetch") != 0)
-        return cli_fail(rnl_fail(RNL_ERR_USAGE, "data: expected 'rnnlab data fetch NAME' (%s)", rnl_data_names_help()));
+        return cli_fail(rnl_data_command_error(npos ? pos[0] : NULL));
     rnl_status st = rnl_data_fetch(pos[1], root[0] ? root : NULL);
     return st ? cli_fail(st) : 0;
 }
