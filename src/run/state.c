@@ -38,7 +38,7 @@ rnl_status rnl_trainer_save_state(const rnl_trainer *r) {
     PUT("skipped", "%ld", r->skipped)
     PUT("streak", "%d", r->streak)
     for (int i = 0; i < 4; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "rng%d", i);
         PUT(key, "%llu", (unsigned long long)r->rng.s[i])
     }
@@ -74,7 +74,7 @@ rnl_status rnl_trainer_load_state(rnl_trainer *r, const rnl_st_file *sf) {
         (st = rnl_st_meta_double_nonfinite(sf, "best_train", -1e308, 1e308, &r->best_train)))
         return st;
     for (int i = 0; i < 4 && !st; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "rng%d", i);
         st = rnl_st_meta_u64(sf, key, &r->rng.s[i]);
     }
