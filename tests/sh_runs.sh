@@ -1,0 +1,52 @@
+#!/bin/sh
+# A run directory has one owner and one history (issue: nothing lost, nothing mixed):
+#   - a second train into a directory in use is refused, naming the holder (the lock);
+#   - a killed holder's lock is no lock: the run resumes;
+#   - SIGINT and SIGTERM stop a run after its current update, exit 128 + the signal, say how
+#     to continue, and the resumed run ends with the same model as an uninterrupted one;
+#   - --force replaces a finished run, leaving none of its files (a new options.json, no
+#     summary of the old run until the new one writes its own).
+. tests/lib.sh
+B="--data jsb --cell lstm --hidden 16 --quiet"
+A="$B --max-epochs 4"
+"$R" train $A --out "$T/ref" >/dev/null 2>&1 || bad "reference run failed"
+
+# The lock: a second process into a directory in use.
+"$R" train $B --max-epochs 200 --out "$T/busy" >/dev/null 2>&1 & pid=$!
+i=0; while [ ! -f "$T/busy/state.safetensors" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+err=$("$R" train --resume "$T/busy" 2>&1 >/dev/null); rc=$?
+check '[ $rc -eq 2 ] && printf "%s" "$err" | grep -q "is in use by rnnlab train (process $pid)"' \
+    "a second train into a busy directory: exit $rc, '$err'"
+err=$("$R" train $A --out "$T/busy" 2>&1 >/dev/null); rc=$?
+check '[ $rc -eq 2 ] && printf "%s" "$err" | grep -q "is in use by"' "a fresh train into a busy directory: exit $rc, '$err'"
+# A holder killed with SIGKILL leaves no lock behind.
+kill -9 $pid; wait $pid 2>/dev/null
+"$R" train --resume "$T/busy" --max-epochs 1 --quiet >/dev/null 2>&1; rc=$?
+check '[ $rc -eq 0 ]' "resume after the holder was killed: exit $rc"
+
+# SIGINT / SIGTERM: stop, say how to continue, resume to the same model.
+for sig in INT TERM; do
+    d="$T/stop-$sig"
+    "$R" train $A --out "$d" >/dev/null 2>"$T/err-$sig" & pid=$!
+    i=0; while ! grep -q '^2,' "$d/metrics.csv" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+    kill -$sig $pid; wait $pid; rc=$?
+    want=130; [ $sig = TERM ] && want=143
+    if [ $rc -eq 0 ]; then
+        ok # the run finished before the signal came: nothing to check but the model below
+    else
+        check '[ $rc -eq $want ] && grep -q "continue with rnnlab train --resume $d" "$T/err-$sig"' \
+            "SIG$sig: exit $rc (want $want), stderr '$(cat "$T/err-$sig")'"
+        "$R" train --resume "$d" --quiet >/dev/null 2>&1 || bad "resume after SIG$sig failed"
+    fi
+    check 'cmp -s "$T/ref/model.safetensors" "$d/model.safetensors"' "SIG$sig then resume: the model differs from the uninterrupted run's"
+done
+
+# --force: the old run's files go first.
+"$R" train --data jsb --cell gru --hidden 4 --max-epochs 1 --quiet --out "$T/f" >/dev/null 2>&1
+err=$("$R" train --data jsb --cell lstm --hidden 4 --max-epochs 1 --quiet --out "$T/f" 2>&1 >/dev/null); rc=$?
+check '[ $rc -eq 2 ] && printf "%s" "$err" | grep -q "holds a finished run"' "an existing run was not refused: $rc '$err'"
+check 'grep -q "\"cell\": \"gru\"" "$T/f/summary.json"' "the refused run changed the old summary"
+"$R" train --data jsb --cell lstm --hidden 4 --max-epochs 1 --quiet --force --out "$T/f" >/dev/null 2>&1; rc=$?
+check '[ $rc -eq 0 ] && grep -q "\"cell\": \"lstm\"" "$T/f/summary.json" && grep -q "\"cell\": \"lstm\"" "$T/f/options.json"' \
+    "--force did not replace the run (exit $rc)"
+summary
