@@ -49,4 +49,25 @@ check 'grep -q "\"cell\": \"gru\"" "$T/f/summary.json"' "the refused run changed
 "$R" train --data jsb --cell lstm --hidden 4 --max-epochs 1 --quiet --force --out "$T/f" >/dev/null 2>&1; rc=$?
 check '[ $rc -eq 0 ] && grep -q "\"cell\": \"lstm\"" "$T/f/summary.json" && grep -q "\"cell\": \"lstm\"" "$T/f/options.json"' \
     "--force did not replace the run (exit $rc)"
+# One set of options everywhere: train --help, summary.json's config, options.json and the
+# resume state's opt.* keys name the same stored options (--help adds the session ones).
+if command -v python3 >/dev/null; then
+    "$R" train --help > "$T/help.txt"
+    out=$(python3 - "$T/ref" "$T/help.txt" <<'PY'
+import json, struct, sys
+run, helpf = sys.argv[1], sys.argv[2]
+cfg = set(json.load(open(run + "/summary.json"))["config"])
+opts = set(json.load(open(run + "/options.json"))["options"])
+b = open(run + "/state.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+meta = json.loads(b[8:8 + n])["__metadata__"]
+state = {k[4:] for k in meta if k.startswith("opt.")}
+helps = {l.split()[0][2:].replace("-", "_") for l in open(helpf) if l.startswith("  --")}
+session = {"out", "quiet", "force", "resume", "help"}
+if not (cfg == opts == state == helps - session) or len(cfg) < 20:
+    print("differ:", sorted(cfg ^ opts), sorted(opts ^ state), sorted(state ^ (helps - session)))
+PY
+)
+    check '[ -z "$out" ]' "the option sets differ: $out"
+fi
 summary
