@@ -146,11 +146,13 @@ size_t rnl_model_nparams_recurrent(const rnl_model *m);
  * (LSTM) set to forget_bias. Fully determined by seed. */
 rnl_status rnl_model_init(rnl_model *m, uint64_t seed, double forget_bias);
 
-/* Extra data a checkpoint carries (speech normalisation; zero/one when unused). */
+/* Extra data a checkpoint carries: what evaluating and sampling it needs of its data. */
 typedef struct {
-    double data_mean;
-    double data_std;
-    char data_name[64];
+    double data_mean;      /* speech: the normalisation z = (s - mean) / std of the training */
+    double data_std;       /*   split it was trained on; music: 0 and 1 */
+    char data_name[64];    /* the data set it was trained on, as given ("" if unknown) */
+    char split_scheme[16]; /* speech: the split it was trained on ("index" or "speaker");
+                            * "" for music and for models that do not record it */
 } rnl_model_meta;
 rnl_model_meta *rnl_model_metadata(rnl_model *m);
 

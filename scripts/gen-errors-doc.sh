@@ -6,8 +6,9 @@ set -u
 BUILD=${BUILD:-build}
 R="$(pwd)/$BUILD/rnnlab"
 D=${RNNLAB_DATA:-../shared/data}
-T=/tmp/rnnlab-errors
-rm -rf "$T"; mkdir -p "$T/empty" "$T/badstate"
+T=$(mktemp -d /tmp/rnnlab-errors.XXXXXX) || exit 1
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/empty" "$T/badstate"
 export R T D
 echo "this is not a MAT file" > "$T/text.mat"
 head -c 3000 "$D/music/jsb_chorales.mat" > "$T/trunc.mat"
@@ -18,6 +19,11 @@ head -c 500 "$T/model.safetensors" > "$T/trunc.safetensors"
 head -c 1000 "$T/m/state.safetensors" > "$T/badstate/state.safetensors"
 "$R" train --data fsdd --cell gru --hidden 4 --max-epochs 1 --out "$T/sp" --quiet >/dev/null 2>&1
 cp "$T/sp/model.safetensors" "$T/speech.safetensors"
+mkdir -p "$T/mid" "$T/r2"
+"$R" sample --model "$T/model.safetensors" --steps 32 --out "$T/mid/x.mid" >/dev/null 2>&1
+cp "$T/mid/x.mid" "$T/midi.mat"
+"$R" data import-midi "$T/mid" --out "$T/one.mat" >/dev/null 2>&1
+"$R" sample --model "$T/speech.safetensors" --seconds 0.01 --out "$T/x.wav" >/dev/null 2>&1
 "$R" train --data jsb --hidden 8 --max-epochs 1 --out "$T/full" --quiet >/dev/null 2>&1
 out=docs/ERRORS.md
 {
@@ -33,7 +39,7 @@ fsynced and renamed).
 
 | code | class | meaning |
 |---|---|---|
-| 0 | ok | success |
+| 0 | ok | success (a row of class ok below: a command that has nothing to do says why) |
 | 2 | usage | bad command, option, number, name or combination |
 | 3 | data | malformed or missing input: data files, checkpoints, resume states, a model that does not fit the data |
 | 4 | io | a file cannot be opened, read, written or renamed (missing file, unwritable directory, full disk) |
@@ -42,7 +48,8 @@ fsynced and renamed).
 | 7 | internal | a feature missing from this build |
 
 Placeholders below: `$T` a scratch directory with the fixtures the test makes, `$R` the
-`rnnlab` binary. Fault injection for the numeric class: `RNNLAB_FAULT_NAN_UPDATE=K` makes the
+`rnnlab` binary. `https_proxy=http://proxy.invalid:1` stands for a machine without network
+(curl cannot reach any host through it, on every machine). Fault injection for the numeric class: `RNNLAB_FAULT_NAN_UPDATE=K` makes the
 gradient of update K non-finite (a testing hook; real runs of these units rarely diverge,
 since their states are bounded).
 
@@ -54,9 +61,11 @@ HEAD
 tab=$(printf '\t')
 grep -v '^#' tests/errors.tsv | while IFS="$tab" read -r class what cmd code text; do
     [ -n "$class" ] || continue
-    msg=$(eval "$cmd" 2>&1 >/dev/null | head -n 1 | sed "s#$T#\$T#g; s#$R#rnnlab#g; s/|/\\\\|/g")
-    eval "$cmd" >/dev/null 2>&1; rc=$?
+    # Each command runs once (a row may change what the next one sees), formatted as
+    # tests/sh_errors.sh formats it to check that this file is current.
+    err=$(eval "$cmd" 2>&1 >/dev/null); rc=$?
     shown=$(printf '%s' "$cmd" | sed 's/|/\\|/g')
+    msg=$(printf '%s\n' "$err" | head -n 1 | sed "s#$T#\$T#g; s#$R#rnnlab#g; s/|/\\\\|/g")
     printf '| %s | %s | `%s` | %s | %s |\n' "$class" "$what" "$shown" "$rc" "$msg"
 done
 cat <<'TAIL'
@@ -70,6 +79,11 @@ classes and shapes, values other than 0/1, NaN, complex, sparse), `tests/test_sa
 JSON), `tests/test_speech.c` (stereo, empty, truncated, non-audio WAVs, bad manifests),
 `tests/test_midi.c` (16 malformed MIDI files, truncations, byte flips), and
 `tests/test_train.c` (non-finite inputs, unsorted batch lengths).
+
+The PyTorch bridge has its own: `tests/sh_scripts.sh` runs `scripts/torch_eval.py` on each
+user mistake (a missing, unreadable or wrong checkpoint, an unknown or missing data set name, a
+MIDI file, a directory, an unknown split) and checks one line `torch_eval.py: ...`, the exit
+code rnnlab gives the same mistake, and no Python traceback.
 TAIL
 } > "$out"
 echo "wrote $out"

@@ -3,7 +3,10 @@
 Used by scripts/make_refs.py (reference numbers for tests/test_reference.c) and
 scripts/torch_eval.py (load an rnnlab checkpoint into PyTorch). Needs only torch and numpy.
 
+  InputError           a user's file or name that cannot be used: one line and an exit code
   st_read / st_write   a minimal safetensors reader/writer (struct + json + numpy)
+  mat_read             a minimal MAT v5 reader (cell arrays of numeric matrices; struct + zlib)
+  resolve_data         a data set name or path, found as rnnlab finds it (the data root order)
   param_shapes         rnnlab's tensor names and shapes, in the library's order
   forward              logits [T,B,O] of a batch, from a dict {rnnlab name: tensor}
   bernoulli_loss       (loss, nll_sum, n_valid) of a batch
@@ -15,12 +18,36 @@ Batches are time-major: x [T,B,I], y [T,B,O], lengths non-increasing; step t of 
 is valid iff t < len[b], and padded steps take no part in anything.
 """
 import json
+import os
 import struct
+import zlib
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+# ------------------------------------------------------------------------------------------
+# User mistakes
+# ------------------------------------------------------------------------------------------
+class InputError(Exception):
+    """A file or name given by the user that cannot be used. str(e) is one line naming it and
+    what to do; e.code is the exit code rnnlab gives the same mistake (docs/ERRORS.md):
+    2 usage, 3 data (malformed or missing input), 4 I/O (cannot open or read)."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+def read_bytes(path, what):
+    """The whole file; InputError 4 naming it (as `what`) if it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise InputError(f"{path}: cannot open the {what}: {e.strerror}", 4) from None
+
 
 # ------------------------------------------------------------------------------------------
 # safetensors
@@ -29,18 +56,38 @@ DTYPES = {"F64": "<f8", "F32": "<f4", "I64": "<i8", "I32": "<i4", "U8": "u1"}
 
 
 def st_read(path):
-    """Return ({name: numpy array}, {metadata key: value})."""
-    with open(path, "rb") as f:
-        raw = f.read()
+    """Return ({name: numpy array}, {metadata key: value}). A file that is not safetensors (or
+    uses a dtype outside DTYPES) raises InputError 3, one that cannot be read InputError 4."""
+    raw = read_bytes(path, "checkpoint")
+
+    def bad(why):
+        return InputError(f"{path}: not a safetensors checkpoint ({why})", 3)
+
+    if len(raw) < 8:
+        raise bad(f"{len(raw)} bytes, shorter than the 8-byte header length")
     (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    if n > len(raw) - 8:
+        raise bad(f"a header of {n} bytes in a file of {len(raw)}")
+    try:
+        header = json.loads(raw[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise bad("the header is not JSON") from None
+    if not isinstance(header, dict):
+        raise bad("the header is not a JSON object")
     meta = header.pop("__metadata__", {})
     data = raw[8 + n:]
     tensors = {}
     for name, d in header.items():
-        a, b = d["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=DTYPES[d["dtype"]])
-        tensors[name] = arr.reshape(d["shape"]).copy()
+        try:
+            a, b = d["data_offsets"]
+            if not 0 <= a <= b <= len(data):
+                raise ValueError("offsets outside the data")
+            arr = np.frombuffer(data[a:b], dtype=DTYPES[d["dtype"]])
+            tensors[name] = arr.reshape(d["shape"]).copy()
+        except (KeyError, TypeError, ValueError) as e:
+            raise bad(f"tensor {name!r}: {e}") from None
+    if not isinstance(meta, dict):
+        raise bad("__metadata__ is not a JSON object")
     return tensors, meta
 
 
@@ -141,10 +188,154 @@ def param_shapes(cell, variant, layers, I, H, O):
     return out + [("out.W", (O, H)), ("out.b", (O,))]
 
 
-def config_from_meta(meta):
-    """(cell, variant, layers, I, H, O) from safetensors metadata."""
-    return (meta["cell"], meta["variant"], int(meta["layers"]), int(meta["input"]),
-            int(meta["hidden"]), int(meta["output"]))
+def config_from_meta(meta, path="checkpoint"):
+    """(cell, variant, layers, I, H, O) from safetensors metadata; InputError 3 naming path
+    when a key is missing or not a number (not a model rnnlab wrote)."""
+    try:
+        cfg = (meta["cell"], meta["variant"], int(meta["layers"]), int(meta["input"]),
+               int(meta["hidden"]), int(meta["output"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"{path}: no rnnlab model configuration in its metadata ({e}): "
+                         "is it a model.safetensors written by rnnlab train?", 3) from None
+    if cfg[0] not in GATES or cfg[1] not in ("paper", "pytorch") or min(cfg[2:]) < 1:
+        raise InputError(f"{path}: metadata cell={cfg[0]!r} variant={cfg[1]!r} layers={cfg[2]} "
+                         "is not a model rnnlab knows", 3)
+    return cfg
+
+
+# ------------------------------------------------------------------------------------------
+# MAT v5 files (the piano-roll data sets): MATLAB's "MAT-File Format" document, level 5.
+# A file is a 128-byte header (text, subsystem offset, version, endian indicator "MI") and
+# data elements, each an 8-byte tag (type, byte count; or the small format: count in the
+# upper 16 bits, up to 4 bytes of data in the tag) and its data padded to 8 bytes.
+# miCOMPRESSED holds one zlib-compressed element; miMATRIX holds array flags, dimensions, a
+# name and, for a cell array, one miMATRIX per cell (column-major), for a numeric class its
+# real part (and the imaginary part of a complex one, which is refused here).
+# ------------------------------------------------------------------------------------------
+MI_MATRIX, MI_COMPRESSED = 14, 15
+MI_TYPES = {1: "i1", 2: "u1", 3: "i2", 4: "u2", 5: "i4", 6: "u4", 7: "f4", 9: "f8",
+            12: "i8", 13: "u8"}
+MX_CELL, MX_NUMERIC = 1, range(6, 16)   # classes: cell; double, single, int8 .. uint64
+
+
+class _MatError(Exception):
+    pass
+
+
+def _mat_elements(buf, end, bo):
+    """Yield (type, bytes) of the data elements in buf[:] up to `end`."""
+    pos = 0
+    while pos < end:
+        if pos + 8 > end:
+            raise _MatError(f"a tag cut off at byte {pos}")
+        typ, nb = struct.unpack(bo + "II", buf[pos:pos + 8])
+        if typ >> 16:                                     # small data element format
+            typ, nb, start, pos = typ & 0xFFFF, typ >> 16, pos + 4, pos + 8
+            if nb > 4:
+                raise _MatError(f"a small element of {nb} bytes")
+        else:
+            start = pos + 8
+            pos = start + nb + (0 if typ == MI_COMPRESSED else -nb % 8)
+        if start + nb > end:
+            raise _MatError(f"an element of {nb} bytes runs past the end")
+        yield typ, buf[start:start + nb]
+
+
+def _mat_numbers(typ, data, bo):
+    if typ not in MI_TYPES:
+        raise _MatError(f"numeric data of element type {typ}")
+    return np.frombuffer(data, dtype=np.dtype(MI_TYPES[typ]).newbyteorder(bo))
+
+
+def _mat_array(data, bo):
+    """(name, value) of one miMATRIX: a numpy array (numeric), a list (cell), or None for a
+    class this reader does not decode (struct, char, sparse, object)."""
+    if not data:
+        return "", np.zeros((0, 0))
+    elements = _mat_elements(data, len(data), bo)
+    try:
+        flags = _mat_numbers(*next(elements), bo)
+        cls, complex_ = int(flags[0]) & 0xFF, bool(int(flags[0]) & 0x800)
+        if cls != MX_CELL and cls not in MX_NUMERIC:
+            return "", None                       # its layout is another; its name unread
+        dims = [int(v) for v in _mat_numbers(*next(elements), bo)]
+        name = next(elements)[1].decode("latin-1")
+    except (StopIteration, IndexError):
+        raise _MatError("an array without flags, dimensions and name") from None
+    parts = list(elements)
+    count = int(np.prod(dims)) if dims else 0
+    if cls == MX_CELL:
+        cells = [_mat_array(d, bo)[1] for t, d in parts if t == MI_MATRIX]
+        if len(cells) != count:
+            raise _MatError(f"cell array {name!r} of {count} cells holds {len(cells)}")
+        return name, cells
+    if cls in MX_NUMERIC:
+        if complex_:
+            raise _MatError(f"{name!r} is complex")
+        if not parts:
+            raise _MatError(f"{name!r} has no data")
+        real = _mat_numbers(*parts[0], bo)
+        if real.size != count:
+            raise _MatError(f"{name!r}: {real.size} values for dimensions {dims}")
+        return name, real.astype(np.float64).reshape(dims, order="F")
+
+
+def mat_read(path):
+    """{variable name: numpy float64 array (numeric), list of values (cell), or None (a class
+    not decoded)} of a MAT v5 file. InputError 3 for a file that is not one, 4 if unreadable."""
+    raw = read_bytes(path, "data file")
+    if len(raw) < 128 or raw[126:128] not in (b"IM", b"MI"):
+        why = "a v4 or text file?" if not raw.startswith(b"MATLAB 7.3") else "v7.3 is HDF5"
+        raise InputError(f"{path}: not a MAT v5 file ({why}): give a piano-roll .mat data set", 3)
+    bo = "<" if raw[126:128] == b"IM" else ">"
+    out = {}
+    try:
+        body = raw[128:]
+        for typ, data in _mat_elements(body, len(body), bo):
+            if typ == MI_COMPRESSED:
+                inner = zlib.decompress(data)
+                typ, data = next(_mat_elements(inner, len(inner), bo))
+            if typ == MI_MATRIX:
+                name, value = _mat_array(data, bo)
+                out[name] = value
+    except (_MatError, zlib.error, struct.error, ValueError, StopIteration) as e:
+        raise InputError(f"{path}: a malformed MAT v5 file ({e})", 3) from None
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Data sets by name, as rnnlab finds them (src/data/dataroot.h)
+# ------------------------------------------------------------------------------------------
+DATA_SETS = {"jsb": "music/jsb_chorales.mat", "nottingham": "music/nottingham.mat",
+             "musedata": "music/musedata.mat", "piano": "music/piano_midi.mat",
+             "fsdd": "speech/fsdd"}
+
+
+def resolve_data(name, root=None):
+    """The path of a data set: a name (DATA_SETS) under the data root -- `root` if given, else
+    $RNNLAB_DATA if set and non-empty, else ./data and then ../shared/data -- or a path (a '/'
+    or a .mat/.mid/.midi/.wav name, or an existing file that is no set's name), which must
+    exist. InputError: 2 for an unknown name, 3 for a set not found, 4 for a missing path."""
+    ext = os.path.splitext(name)[1].lower()
+    if "/" in name or ext in (".mat", ".mid", ".midi", ".wav") or \
+            (name not in DATA_SETS and os.path.exists(name)):
+        if not os.path.exists(name):
+            raise InputError(f"{name}: no such file or directory", 4)
+        return name
+    if name not in DATA_SETS:
+        raise InputError(f"unknown data set '{name}' (names: {', '.join(DATA_SETS)}; or give a "
+                         "path to a .mat file)", 2)
+    env = os.environ.get("RNNLAB_DATA", "")
+    roots = [root] if root else [env] if env else ["data", "../shared/data"]
+    where = f"--data-root {root}" if root else f"$RNNLAB_DATA ({env})" if env else \
+        "./data and ../shared/data"
+    rel = DATA_SETS[name]
+    for r in roots:
+        p = os.path.join(r, rel)
+        if os.path.isfile(p) or os.path.isfile(os.path.join(p, "manifest.tsv")):
+            return p
+    raise InputError(f"data set '{name}' not found: looked for {rel} in {where}; run "
+                     f"'rnnlab data fetch {name}' or give --data-root", 3)
 
 
 # ------------------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ check '[ $rc -eq 0 ]' "search --jobs 1 exited $rc: $(cat "$tmp/err")"
 check '[ "$(trials "$tmp/j1/search.json")" = "$(trials "$tmp/j2/search.json")" ]' "--jobs 1 and --jobs 2 give different trials"
 
 # A different seed draws different learning rates; a rerun of a finished search is a no-op.
-"$RNNLAB" search $ARGS --seed 8 --jobs 2 --out "$tmp/s8" 2>/dev/null
+"$RNNLAB" search $(echo "$ARGS" | sed "s/--seed 7/--seed 8/") --jobs 2 --out "$tmp/s8" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ]' "search --seed 8 exited $rc: $(cat "$tmp/err")"
 check '[ "$(trials "$tmp/s8/search.json" | sed -n "1s/.*\"lr\": \([^,]*\),.*/\1/p")" != "$(head -n 1 "$tmp/lrs")" ]' "seed 8 drew seed 7's first lr"
 cp "$tmp/j2/search.json" "$tmp/before.json"
 "$RNNLAB" search $ARGS --jobs 2 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
@@ -43,7 +44,33 @@ check '[ $rc -eq 0 ] && cmp -s "$tmp/before.json" "$tmp/j2/search.json"' "rerunn
 
 # Other arguments on an existing search directory are refused (usage, exit 2).
 "$RNNLAB" search $(echo "$ARGS" | sed "s/--max-epochs 2/--max-epochs 3/") --out "$tmp/j2" 2>"$tmp/err"; rc=$?
-check '[ $rc -eq 2 ] && grep -q "max_epochs" "$tmp/err"' "changed --max-epochs accepted on an old search (rc $rc): $(cat $tmp/err)"
+check '[ $rc -eq 2 ] && grep -q "search.json: this search was made with --max-epochs 2, the command asks for 3" "$tmp/err"' \
+    "changed --max-epochs accepted on an old search (rc $rc): $(cat $tmp/err)"
+# Any stored option changed is refused naming it and both values (the option table decides;
+# tests/test_rerun.c goes through every row); --jobs is not stored.
+"$RNNLAB" search $ARGS --weight-noise 0 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "j2/search.json: this search was made with --weight-noise 0.075, the command asks for 0 (rerun with the original options or choose a new --out)" "$tmp/err"' \
+    "changed --weight-noise on an old search: rc $rc, $(cat "$tmp/err")"
+"$RNNLAB" search $ARGS --variant pytorch --out "$tmp/j2" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "made with --variant paper, the command asks for pytorch" "$tmp/err"' \
+    "changed --variant on an old search: rc $rc, $(cat "$tmp/err")"
+"$RNNLAB" search $ARGS --jobs 1 --out "$tmp/j2" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 0 ] && cmp -s "$tmp/before.json" "$tmp/j2/search.json"' "a rerun with only --jobs changed: rc $rc, $(cat "$tmp/err")"
+# Every train option a search does not set is a search option; an option of another unit
+# fails before any trial starts.
+"$RNNLAB" search --help > "$tmp/help"
+check 'grep -q "^  --clip " "$tmp/help" && grep -q "^  --eps " "$tmp/help" && grep -q "^  --split-scheme " "$tmp/help" && ! grep -q "^  --lr " "$tmp/help" && ! grep -q "^  --threads " "$tmp/help"' \
+    "search --help does not list the train options a search takes: $(tr '\n' ' ' < "$tmp/help")"
+"$RNNLAB" search $ARGS --forget-bias 1 --out "$tmp/fb" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q -- "--forget-bias 1 does not apply to --cell gru" "$tmp/err" && [ ! -d "$tmp/fb/trial-01" ]' \
+    "--forget-bias with a GRU search: rc $rc, $(cat "$tmp/err")"
+# A directory in use: the message names the holder.
+mkdir -p "$tmp/held" && printf 'pid=4242 command=search\n' > "$tmp/held/rnnlab.lock"
+flock "$tmp/held/rnnlab.lock" sleep 5 & holder=$!
+sleep 0.3
+"$RNNLAB" search $ARGS --out "$tmp/held" 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "held is in use by rnnlab search (process 4242)" "$tmp/err"' "a held search directory: rc $rc, $(cat "$tmp/err")"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
 "$RNNLAB" search $ARGS --lr-log-range 1:x --out "$tmp/bad" 2>"$tmp/err"; rc=$?
 check '[ $rc -eq 2 ] && grep -q "lr-log-range" "$tmp/err"' "bad --lr-log-range: rc $rc"
 "$RNNLAB" search $ARGS --lr-log-range 3:4 --out "$tmp/bad" 2>"$tmp/err"; rc=$?
@@ -162,6 +189,62 @@ if command -v gnuplot >/dev/null 2>&1; then
     check '[ -s "$tmp/grid/fig-jsb.png" ] && [ -s "$tmp/grid/fig-jsb.svg" ]' "no figures although gnuplot is installed"
 else
     echo "SKIP sh_search: gnuplot not found, figures not checked"
+fi
+# A rerun with another option is refused by reproduce.json; an identical one reads every run back.
+"$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb --cells tanh,gru --trials 2 --seeds 3 --max-epochs 2 \
+    --hidden 6 --jobs 2 --quiet 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "grid/reproduce.json: this grid was made with --seeds 2, the command asks for 3" "$tmp/err"' \
+    "reproduce rerun with other --seeds: rc $rc, $(cat "$tmp/err")"
+"$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb --cells tanh,gru --trials 2 --seeds 2 --max-epochs 2 \
+    --hidden 6 --jobs 2 --quiet --clip 0.5 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "made with --clip 1, the command asks for 0.5" "$tmp/err"' "reproduce rerun with --clip: rc $rc, $(cat "$tmp/err")"
+cp "$tmp/grid/table2.csv" "$tmp/t2before"
+"$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb --cells tanh,gru --trials 2 --seeds 2 --max-epochs 2 \
+    --hidden 6 --jobs 1 2>"$tmp/err" >"$tmp/out"; rc=$?
+check '[ $rc -eq 0 ] && cmp -s "$tmp/t2before" "$tmp/grid/table2.csv" && grep -q "^reproduce: done: " "$tmp/out"' \
+    "identical reproduce rerun: rc $rc, $(cat "$tmp/err")"
+"$RNNLAB" reproduce --help > "$tmp/help"
+check 'grep -q "^  --clip " "$tmp/help" && grep -q "^  --weight-noise " "$tmp/help" && ! grep -q "^  --data " "$tmp/help" && ! grep -q "^  --cell " "$tmp/help"' \
+    "reproduce --help does not list the train options a grid takes"
+
+# --datasets FILE.mat: the runs under the file's base name, tables and figure named by it.
+jsbmat=
+for d in "${RNNLAB_DATA:-}" ./data ../shared/data; do
+    [ -n "$d" ] && [ -f "$d/music/jsb_chorales.mat" ] && { jsbmat="$d/music/jsb_chorales.mat"; break; }
+done
+if [ -z "$jsbmat" ]; then
+    bad "jsb_chorales.mat not found for the --datasets FILE.mat test"
+else
+    cp "$jsbmat" "$tmp/mine.mat"
+    GARGS="--datasets $tmp/mine.mat --cells gru --trials 1 --seeds 1 --max-epochs 1 --hidden 4 --jobs 1"
+    "$RNNLAB" reproduce --out "$tmp/gmat" $GARGS >"$tmp/out" 2>"$tmp/err"; rc=$?
+    check '[ $rc -eq 0 ] && [ -f "$tmp/gmat/mine-gru/trial-01/summary.json" ] && [ -f "$tmp/gmat/mine-gru/seed-1/summary.json" ]' \
+        "reproduce --datasets FILE.mat: rc $rc, runs not under mine-gru: $(cat "$tmp/err")"
+    check 'grep -q "^mine,gru,4," "$tmp/gmat/table2.csv" && grep -q "| mine (rnnlab) |" "$tmp/gmat/table2.md"' "table2 does not name mine"
+    if command -v gnuplot >/dev/null 2>&1; then
+        check '[ -s "$tmp/gmat/fig-mine.png" ] && [ -s "$tmp/gmat/fig-mine.svg" ] && grep -q "fig-<data>.png" "$tmp/out"' \
+            "no fig-mine.png/.svg: $(cat "$tmp/err")"
+    fi
+    # A gnuplot that runs and fails is an error naming the script; no "done".
+    mkdir -p "$tmp/fakebin" && printf '#!/bin/sh\nexit 1\n' > "$tmp/fakebin/gnuplot" && chmod +x "$tmp/fakebin/gnuplot"
+    PATH="$tmp/fakebin:$PATH" "$RNNLAB" reproduce --out "$tmp/gmat" $GARGS --quiet >"$tmp/out" 2>"$tmp/err"; rc=$?
+    check '[ $rc -eq 4 ] && grep -q "gmat/fig-mine.gp: gnuplot failed (exit 1), see .*fig-mine.log" "$tmp/err" ' \
+        "a failing gnuplot: rc $rc, $(cat "$tmp/err") / $(cat "$tmp/out")"
+    check '[ $(grep -c . "$tmp/err") -eq 1 ]' "a failing gnuplot is not one line: $(cat "$tmp/err")"
+    PATH="$tmp/fakebin:$PATH" "$RNNLAB" reproduce --out "$tmp/gmat" $GARGS >"$tmp/out" 2>"$tmp/err"; rc=$?
+    check '[ $rc -eq 4 ] && ! grep -q "done" "$tmp/out"' "a failing gnuplot still says done (rc $rc): $(cat "$tmp/out")"
+    # No gnuplot at all: a warning, the tables, exit 0 (figures need gnuplot, docs/RESULTS.md).
+    PATH=/nonexistent "$RNNLAB" reproduce --out "$tmp/gmat" $GARGS >"$tmp/out" 2>"$tmp/err"; rc=$?
+    check '[ $rc -eq 0 ] && grep -q "gnuplot not found, figures skipped" "$tmp/err" && grep -q "(no figures: gnuplot missing)" "$tmp/out"' \
+        "reproduce without gnuplot: rc $rc, $(cat "$tmp/err")"
+    # A table that cannot be written is an error naming it.
+    rm -f "$tmp/gmat/table1.md" && mkdir -p "$tmp/gmat/table1.md/x"
+    "$RNNLAB" reproduce --out "$tmp/gmat" $GARGS >"$tmp/out" 2>"$tmp/err"; rc=$?
+    check '[ $rc -eq 4 ] && grep -q "table1.md" "$tmp/err" && ! grep -q "done" "$tmp/out"' "an unwritable table1.md: rc $rc, $(cat "$tmp/err")"
+    # Two paths with one base name would share directories: refused.
+    mkdir -p "$tmp/other" && cp "$tmp/mine.mat" "$tmp/other/mine.mat"
+    "$RNNLAB" reproduce --out "$tmp/gmat2" --datasets "$tmp/mine.mat,$tmp/other/mine.mat" 2>"$tmp/err"; rc=$?
+    check '[ $rc -eq 2 ] && grep -q "would both run in" "$tmp/err"' "two data sets named mine: rc $rc, $(cat "$tmp/err")"
 fi
 "$RNNLAB" reproduce --out "$tmp/grid" --datasets jsb,nosuch --quiet 2>"$tmp/err"; rc=$?
 check '[ $rc -eq 2 ] && grep -q "nosuch" "$tmp/err"' "an unknown data set was accepted (rc $rc)"

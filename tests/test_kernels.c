@@ -7,6 +7,7 @@
 #include <string.h>
 #include "check.h"
 #include "core/kernels.h"
+#include "core/noise.h"
 #include "io/util.h"
 
 static void test_activations(void) {

@@ -127,7 +127,7 @@ int cmd_eval(int argc, char **argv) {
         {"--data", OPT_STRING, data, 0, 0, "data set name or .mat path (required)"},
         {"--data-root", OPT_STRING, root, 0, 0, "where named data sets live"},
         {"--split", OPT_STRING, split, 0, 0, "train, valid or test"},
-        {"--split-scheme", OPT_STRING, scheme, 0, 0, "speech split: index or speaker"},
+        {"--split-scheme", OPT_STRING, scheme, 0, 0, "speech split: index or speaker (none = the one the model was trained on)"},
         {"--json", OPT_FLAG, &json, 0, 0, "print one JSON object"},
     };
     int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "eval",
@@ -141,7 +141,11 @@ int cmd_eval(int argc, char **argv) {
     rnl_dataset *d = NULL;
     double sum = 0, frames = 0;
     rnl_status st = rnl_model_load(model, &m);
-    if (!st) st = rnl_dataset_open(data, root[0] ? root : NULL, scheme[0] ? scheme : NULL, &d);
+    char note[512];
+    if (!st && scheme[0] && strcmp(scheme, "index") != 0 && strcmp(scheme, "speaker") != 0)
+        st = rnl_fail(RNL_ERR_USAGE, "--split-scheme: expected one of index|speaker, got '%.100s'", scheme);
+    if (!st) st = rnl_eval_open(m, data, root[0] ? root : NULL, scheme[0] ? scheme : NULL, &d, note, sizeof note);
+    if (!st && note[0]) fprintf(stderr, "rnnlab: note: %s\n", note);
     if (!st) st = rnl_workspace_create(&ws);
     if (!st) st = rnl_eval_split(m, ws, rnl_model_params(m), d, sp, &sum, &frames);
     if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", d->path, split);
@@ -217,7 +221,7 @@ int cmd_data(int argc, char **argv) {
     int r = cli_parse(argc, argv, 2, opts, 1, "data", "fetch NAME [--data-root DIR]  |  import-midi DIR --out FILE.mat (see data import-midi --help)", pos, 2, &npos);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
     if (npos != 2 || strcmp(pos[0], "fetch") != 0)
-        return cli_fail(rnl_fail(RNL_ERR_USAGE, "data: expected 'rnnlab data fetch NAME' (%s)", rnl_data_names_help()));
+        return cli_fail(rnl_data_command_error(npos ? pos[0] : NULL));
     rnl_status st = rnl_data_fetch(pos[1], root[0] ? root : NULL);
     return st ? cli_fail(st) : 0;
 }

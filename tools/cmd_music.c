@@ -4,6 +4,7 @@
  * runs fluidsynth for --wav. docs/MUSIC_IO.md has the details. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "data/import.h"
+#include "data/midi.h"
 #include "data/pianoroll.h"
 #include "io/util.h"
 #include "sample/sample.h"
@@ -82,6 +84,36 @@ static rnl_status render_wav(const char *mid, const char *wav) {
 
 /* ================================================================ sample ============ */
 
+/* 1 if a and b name one file: the same string, the same existing file, or the same name in
+ * the same directory (for files not written yet). */
+static int same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0) return 1;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+    char da[4096], db[4096], ra[PATH_MAX], rb[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s", ba ? (int)(ba - a) + (ba == a) : 1, ba ? a : ".");
+    snprintf(db, sizeof db, "%.*s", bb ? (int)(bb - b) + (bb == b) : 1, bb ? b : ".");
+    ba = ba ? ba + 1 : a;
+    bb = bb ? bb + 1 : b;
+    return strcmp(ba, bb) == 0 && realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
+}
+
+/* The files a music sample writes: --out a MIDI file, named so; --wav audio, named otherwise,
+ * and not the same file (the rendering would replace the MIDI it is rendered from). */
+static rnl_status check_outputs(const char *model, const char *out, const char *wav) {
+    if (!rnl_midi_has_ext(out))
+        return rnl_fail(RNL_ERR_USAGE, "sample --out %s: %s is a music model, which writes a MIDI file: give --out "
+                        "FILE.mid (and --wav FILE.wav for audio)", out, model);
+    if (!wav[0]) return RNL_OK;
+    if (same_file(out, wav))
+        return rnl_fail(RNL_ERR_USAGE, "sample: --out and --wav name the same file %s: give --out FILE.mid --wav FILE.wav",
+                        out);
+    if (rnl_midi_has_ext(wav))
+        return rnl_fail(RNL_ERR_USAGE, "sample --wav %s: --wav writes WAV audio, not MIDI: give --wav FILE.wav", wav);
+    return RNL_OK;
+}
+
 int cmd_sample_music(int argc, char **argv) {
     char model[4096] = "", out[4096] = "", prime[4096] = "", frame[4096] = "", wav[4096] = "",
          root[4096] = "";
@@ -107,7 +139,8 @@ int cmd_sample_music(int argc, char **argv) {
     if (!model[0] || !out[0] || steps < 1)
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "sample: --model, --steps and --out are required"));
     int fpq = 2;
-    rnl_status st = frame[0] ? rnl_frame_parse(frame, "--frame", &fpq) : rnl_music_model_frame(model, &fpq);
+    rnl_status st = check_outputs(model, out, wav);
+    if (!st) st = frame[0] ? rnl_frame_parse(frame, "--frame", &fpq) : rnl_music_model_frame(model, &fpq);
     if (st) return cli_fail(st);
     rnl_model *m = NULL;
     uint8_t *pr = NULL, *roll = NULL;

@@ -1,6 +1,9 @@
 /* cmd_search.c — `search` (the paper's random search over the learning rate, on this machine
  * or over the ranks of an MPI job) and `reproduce` (the paper's grid: Tables 1-2, Figures
- * 2-3). Every trial is a child process running `rnnlab train`: see src/search.h.
+ * 2-3). Every trial is a child process running `rnnlab train --resume TRIAL` from the options
+ * the search wrote there: see src/run/pool.h. The options are the rows of the option table
+ * (src/run/options.h): a search takes every train option except those it sets itself (lr,
+ * seed, threads), the grid also those it sets per data set and unit (data, cell).
  *
  * MPI (build/rnnlab-mpi, compiled with -DRNL_MPI): when started by mpirun, trial k runs on
  * rank k mod P, one at a time; each rank sends its results to rank 0, which writes
@@ -15,9 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "data/dataroot.h"
-#include "run/search.h"
+#include "io/lock.h"
 #include "io/util.h"
+#include "run/grid.h"
+#include "run/search.h"
 #ifdef RNL_MPI
 #include <mpi.h>
 #endif
@@ -38,16 +42,79 @@ static long mpi_world_size(void) {
     return 1;
 }
 
-static rnl_status parse_range(const char *s, double *lo, double *hi) {
-    const char *c = strchr(s, ':');
-    char a[128];
-    if (!c || (size_t)(c - s) >= sizeof a)
-        return rnl_fail(RNL_ERR_USAGE, "--lr-log-range: expected LO:HI (natural log), e.g. -12:-6, got '%s'", s);
-    memcpy(a, s, (size_t)(c - s));
-    a[c - s] = 0;
-    rnl_status st = rnl_parse_double(a, -1e3, 1e3, "--lr-log-range (low end)", lo);
-    if (!st) st = rnl_parse_double(c + 1, -1e3, 1e3, "--lr-log-range (high end)", hi);
-    return st;
+/* ================================================================ printing ========== */
+
+/* The tool's printer of a pool's events: on stderr a line per finished run and, on a
+ * terminal, a status line rewritten in place every second; notes unless quiet, warnings
+ * always. */
+typedef struct {
+    int quiet;  /* --quiet: warnings only */
+    int tty;    /* stderr is a terminal and not quiet */
+    int shown;  /* a status line is on the terminal */
+} runs_printer;
+
+static void fmt_duration(double s, char *out, size_t size) {
+    if (!(s >= 0) || !isfinite(s)) {
+        snprintf(out, size, "?");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(out, size, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+    else if (t >= 60) snprintf(out, size, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(out, size, "%lds", t);
+}
+
+static void clock_prefix(char *out, size_t size) {
+    time_t now = time(NULL);
+    struct tm tmv;
+    localtime_r(&now, &tmv);
+    strftime(out, size, "%H:%M:%S", &tmv);
+}
+
+static void clear_status(runs_printer *p) {
+    if (!p->shown) return;
+    fprintf(stderr, "\r\033[K");
+    p->shown = 0;
+}
+
+static void print_runs_event(void *ctx, const rnl_runs_event *e) {
+    runs_printer *p = ctx;
+    char s[256], t[32], clk[16];
+    if (e->kind == RNL_RUNS_FINISHED || e->kind == RNL_RUNS_STATUS) {
+        fmt_duration(e->seconds_left, t, sizeof t);
+        snprintf(s, sizeof s, "%d/%d runs done (%d failed), %d running, %d waiting, ~%s left", e->done, e->total,
+                 e->failed, e->running, e->waiting, t);
+        clock_prefix(clk, sizeof clk);
+    }
+    switch (e->kind) {
+    case RNL_RUNS_FINISHED: {
+        if (p->quiet) break;
+        const rnl_run *r = e->run;
+        if (r->state == RNL_RUN_OK)
+            fprintf(stderr, "%s[%s] %s: valid %.4f test %.4f (lr %.3g, best epoch %d of %d, %.0f s) | %s\n",
+                    p->tty ? "\r\033[K" : "", clk, r->label, r->valid_nll, r->test_nll, r->o.lr, r->best_epoch,
+                    r->epochs, r->seconds, s);
+        else
+            fprintf(stderr, "%s[%s] %s: failed (lr %.3g): %s | %s\n", p->tty ? "\r\033[K" : "", clk, r->label,
+                    r->o.lr, r->error, s);
+        p->shown = 0;
+        break;
+    }
+    case RNL_RUNS_STATUS:
+        if (!p->tty) break;
+        fprintf(stderr, "\r\033[K[%s] %s", clk, s);
+        p->shown = 1;
+        break;
+    case RNL_RUNS_NOTE:
+        if (p->quiet) break;
+        clear_status(p);
+        fprintf(stderr, "rnnlab %s\n", e->text);
+        break;
+    case RNL_RUNS_WARNING:
+        clear_status(p);
+        fprintf(stderr, "rnnlab: %s\n", e->text);
+        break;
+    }
 }
 
 #ifdef RNL_MPI
@@ -92,8 +159,6 @@ static void unpack(const mpi_result *m, rnl_run *r) {
     snprintf(r->error, sizeof r->error, "%s", m->text);
 }
 
-static int finished(const rnl_run *r) { return r->state == RNL_RUN_OK || r->state == RNL_RUN_FAILED; }
-
 static void mpi_report(const rnl_search_opts *s, const rnl_run *r, int rank, int known) {
     if (s->quiet) return;
     if (r->state == RNL_RUN_OK)
@@ -121,8 +186,9 @@ static rnl_status search_mpi(const rnl_search_opts *s, const char *exe) {
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     const int N = s->trials;
     rnl_run *runs = calloc((size_t)N, sizeof *runs);
+    rnl_lock *lock = NULL;
     rnl_status st = runs ? RNL_OK : rnl_fail(RNL_ERR_NOMEM, "out of memory for %d trials", N);
-    if (!st && rank == 0) st = rnl_search_lock(s->out);
+    if (!st && rank == 0) st = rnl_dir_lock(s->out, "search", &lock);
     if (!st) st = rnl_search_prepare(s, runs, size, rank);
     if (!st && rank == 0) st = rnl_search_write(s, runs);
     int setup = (int)st, any = 0;
@@ -134,7 +200,7 @@ static rnl_status search_mpi(const rnl_search_opts *s, const char *exe) {
         if (rank != 0) {
             /* Each own trial in turn; after an error the rest are reported as not run. */
             for (int k = rank; k < N; k += size) {
-                if (!st && !finished(&runs[k])) st = run_blocking(exe, &runs[k]);
+                if (!st && !rnl_run_finished(&runs[k])) st = run_blocking(exe, &runs[k]);
                 mpi_result m;
                 pack(&runs[k], k, (int)st, &m);
                 MPI_Send(&m, (int)sizeof m, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
@@ -148,9 +214,9 @@ static rnl_status search_mpi(const rnl_search_opts *s, const char *exe) {
                     rnl_run *r = &runs[next];
                     next += size;
                     progressed = 1;
-                    if (first_err || finished(r)) {
+                    if (first_err || rnl_run_finished(r)) {
                         known++;
-                        if (finished(r)) mpi_report(s, r, 0, known);
+                        if (rnl_run_finished(r)) mpi_report(s, r, 0, known);
                     } else if ((st = rnl_run_spawn(exe, r))) {
                         first_err = first_err ? first_err : (int)st;
                         known++;
@@ -220,42 +286,30 @@ static rnl_status search_mpi(const rnl_search_opts *s, const char *exe) {
         }
     }
     free(runs);
+    rnl_dir_unlock(lock);
     MPI_Finalize();
     return st;
 }
 #endif
 
+/* ================================================================ commands ========== */
+
+#define MAX_OPTS 96
+
 int cmd_search(int argc, char **argv) {
     rnl_search_opts s;
     rnl_search_defaults(&s);
-    char range[4096] = "-12:-6";
-    const opt opts[] = {
-        {"--data", OPT_STRING, s.train.data, 0, 0, "data set: jsb, nottingham, musedata, piano, or a .mat path (required)"},
-        {"--data-root", OPT_STRING, s.train.data_root, 0, 0, "where named data sets live"},
-        {"--cell", OPT_CELL, &s.train.cell, 0, 0, "recurrent unit: tanh, gru, lstm"},
-        {"--variant", OPT_VARIANT, &s.train.variant, 0, 0, "unit equations: paper or pytorch"},
-        {"--hidden", OPT_INT, &s.train.hidden, 0, 65536, "hidden units (0 = Table 1's size)"},
-        {"--layers", OPT_INT, &s.train.layers, 1, 16, "stacked recurrent layers"},
-        {"--batch", OPT_INT, &s.train.batch, 1, 100000, "sequences per update"},
-        {"--max-epochs", OPT_INT, &s.train.max_epochs, 1, 100000000, "epoch budget of each trial"},
-        {"--patience", OPT_INT, &s.train.patience, 1, 100000000, "early-stopping patience of each trial (epochs)"},
-        {"--weight-noise", OPT_DOUBLE, &s.train.weight_noise, 0, 10, "std of the weight noise"},
-        {"--bptt", OPT_INT, &s.train.bptt, 0, 100000000, "truncated BPTT window (0 = whole sequences)"},
-        {"--lr-decay-epochs", OPT_INT, &s.train.lr_decay_epochs, 0, 100000000, "decay each trial's lr linearly over this many epochs (0 = constant)"},
-        {"--lr-final", OPT_DOUBLE, &s.train.lr_final, 0, 1, "with --lr-decay-epochs: final lr as a fraction of the trial's lr"},
-        {"--trials", OPT_INT, &s.trials, 1, 100000, "learning rates tried"},
-        {"--lr-log-range", OPT_STRING, range, 0, 0, "LO:HI: learning rates log-uniform, exp(U(LO, HI)), natural log"},
-        {"--seed", OPT_U64, &s.seed, 0, 0, "seed of the learning-rate draws and of the trials' training seeds"},
-        {"--jobs", OPT_INT, &s.jobs, 1, 1024, "trials run at once (one thread each; under mpirun: one per rank)"},
-        {"--out", OPT_STRING, s.out, 0, 0, "output directory (required): search.json, trial-NN/"},
-        {"--quiet", OPT_FLAG, &s.quiet, 0, 0, "no progress lines"},
-    };
-    int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "search",
+    opt opts[MAX_OPTS];
+    cli_row rows[MAX_OPTS];
+    int n = 0;
+    cli_add_rows(opts, rows, &n, MAX_OPTS, rnl_train_options, rnl_train_noptions, &s.train, &s.train.given,
+                 RNL_SET_BY_SEARCH, NULL);
+    cli_add_rows(opts, rows, &n, MAX_OPTS, rnl_search_options, rnl_search_noptions, &s, &s.given, 0, NULL);
+    int r = cli_parse(argc, argv, 2, opts, n, "search",
                       "--data NAME --cell tanh|gru|lstm --out DIR [--trials N] [--lr-log-range LO:HI] [--jobs J] [options]",
                       NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
-    rnl_status st = parse_range(range, &s.log_lo, &s.log_hi);
-    if (st) return cli_fail(st);
+    rnl_status st;
     long world = mpi_world_size();
 #ifdef RNL_MPI
     if (world > 1) {
@@ -267,40 +321,44 @@ int cmd_search(int argc, char **argv) {
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "search: started by mpirun with %ld processes, but this rnnlab was built "
                                  "without MPI: run build/rnnlab-mpi (made when mpicc is installed) under mpirun", world));
 #endif
-    st = rnl_search(&s, self_exe(argv[0]));
+    runs_printer pr = {s.quiet, !s.quiet && isatty(2), 0};
+    const rnl_runs_sink sink = {print_runs_event, &pr};
+    rnl_run *best = malloc(sizeof *best);
+    if (!best) return cli_fail(rnl_fail(RNL_ERR_NOMEM, "out of memory"));
+    st = rnl_search(&s, self_exe(argv[0]), &sink, best);
+    clear_status(&pr);
+    if (!st && !s.quiet)
+        printf("search: best %s of %d: lr %.6g, valid %.4f, test %.4f, train %.4f (%s/search.json)\n", best->label,
+               s.trials, best->o.lr, best->valid_nll, best->test_nll, best->train_nll, s.out);
+    free(best);
     return st ? cli_fail(st) : 0;
 }
 
 int cmd_reproduce(int argc, char **argv) {
     rnl_reproduce_opts o;
     rnl_reproduce_defaults(&o);
-    char range[4096] = "-12:-6";
     rnl_search_opts *s = &o.search;
-    const opt opts[] = {
-        {"--out", OPT_STRING, o.out, 0, 0, "output directory (required)"},
-        {"--datasets", OPT_STRING, o.datasets, 0, 0, "comma-separated data sets"},
-        {"--cells", OPT_STRING, o.cells, 0, 0, "comma-separated units"},
-        {"--trials", OPT_INT, &s->trials, 1, 100000, "learning rates tried per data set and unit"},
-        {"--seeds", OPT_INT, &o.seeds, 1, 1000, "further runs at each best learning rate (Table 2's mean and std)"},
-        {"--jobs", OPT_INT, &s->jobs, 1, 1024, "runs at once (one thread each)"},
-        {"--max-epochs", OPT_INT, &s->train.max_epochs, 1, 100000000, "epoch budget of every run"},
-        {"--patience", OPT_INT, &s->train.patience, 1, 100000000, "early-stopping patience of every run (epochs)"},
-        {"--lr-log-range", OPT_STRING, range, 0, 0, "LO:HI: learning rates exp(U(LO, HI)), natural log"},
-        {"--seed", OPT_U64, &s->seed, 0, 0, "seed of the learning rates and of every run's training seed"},
-        {"--hidden", OPT_INT, &s->train.hidden, 0, 65536, "hidden units of every unit (0 = Table 1's sizes)"},
-        {"--data-root", OPT_STRING, s->train.data_root, 0, 0, "where named data sets live"},
-        {"--quiet", OPT_FLAG, &s->quiet, 0, 0, "no progress lines"},
-    };
-    int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "reproduce",
+    opt opts[MAX_OPTS];
+    cli_row rows[MAX_OPTS];
+    int n = 0;
+    cli_add_rows(opts, rows, &n, MAX_OPTS, rnl_train_options, rnl_train_noptions, &s->train, &s->train.given,
+                 RNL_SET_BY_SEARCH | RNL_SET_BY_GRID, NULL);
+    cli_add_rows(opts, rows, &n, MAX_OPTS, rnl_search_options, rnl_search_noptions, s, &s->given, RNL_SET_BY_GRID, NULL);
+    cli_add_rows(opts, rows, &n, MAX_OPTS, rnl_grid_options, rnl_grid_noptions, &o, &o.given, 0, NULL);
+    int r = cli_parse(argc, argv, 2, opts, n, "reproduce",
                       "--out DIR [--datasets jsb,nottingham,musedata,piano] [--cells tanh,gru,lstm] [--trials N] "
                       "[--seeds K] [--jobs J] [options]", NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
-    rnl_status st = parse_range(range, &s->log_lo, &s->log_hi);
-    if (st) return cli_fail(st);
     if (mpi_world_size() > 1)
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "reproduce runs on one machine (use --jobs); under mpirun use "
                                  "`search` for each data set and unit"));
-    snprintf(s->out, sizeof s->out, "%s", o.out);
-    st = rnl_reproduce(&o, self_exe(argv[0]));
+    runs_printer pr = {s->quiet, !s->quiet && isatty(2), 0};
+    const rnl_runs_sink sink = {print_runs_event, &pr};
+    int figures = 0;
+    rnl_status st = rnl_reproduce(&o, self_exe(argv[0]), &sink, &figures);
+    clear_status(&pr);
+    if (!st && !s->quiet)
+        printf("reproduce: done: %s/table1.md, table2.md, table2.csv%s\n", o.out,
+               figures ? ", fig-<data>.png/.svg" : " (no figures: gnuplot missing)");
     return st ? cli_fail(st) : 0;
 }

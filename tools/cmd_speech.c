@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "data/dataset.h"
 #include "data/lpc.h"
+#include "data/midi.h"
 #include "data/speech.h"
 #include "io/util.h"
 #include "sample/sample.h"
@@ -101,6 +102,22 @@ static const char *find_model(int argc, char **argv) {
     return NULL;
 }
 
+/* Options of one kind of model only: given for the other kind, they are refused by name
+ * (rather than "unknown option", or silently doing nothing). */
+static const char *const k_music_only[] = {"--steps", "--temperature", "--frame", "--tempo",
+                                           "--program", "--wav", "--data-root"};
+static const char *const k_speech_only[] = {"--seconds"};
+
+/* RNL_ERR_USAGE naming the first of names[0..n) given in argv, or RNL_OK. */
+static rnl_status refuse_options(int argc, char **argv, const char *const *names, size_t n, const char *model,
+                                 const char *kind, const char *instead) {
+    for (size_t i = 0; i < n; i++)
+        if (cli_given(argc, argv, 2, names[i]))
+            return rnl_fail(RNL_ERR_USAGE, "sample: %s does not apply to %s, a %s model (%s)", names[i], model, kind,
+                            instead);
+    return RNL_OK;
+}
+
 int cmd_sample(int argc, char **argv) {
     char model[4096] = "", out[4096] = "", prime[4096] = "";
     double seconds = 2.0;
@@ -132,13 +149,26 @@ int cmd_sample(int argc, char **argv) {
     if (st) return cli_fail(st);
     if (rnl_model_config(m)->head == RNL_HEAD_BERNOULLI) {
         rnl_model_free(m);
-        return cmd_sample_music(argc, argv);
+        st = refuse_options(argc, argv, k_speech_only, sizeof k_speech_only / sizeof *k_speech_only, mpath,
+                            "music (piano-roll)", "its length is --steps N frames");
+        return st ? cli_fail(st) : cmd_sample_music(argc, argv);
+    }
+    st = refuse_options(argc, argv, k_music_only, sizeof k_music_only / sizeof *k_music_only, mpath,
+                        "speech (mixture-of-Gaussians)", "it is an option of music models; see rnnlab sample --help");
+    if (st) {
+        rnl_model_free(m);
+        return cli_fail(st);
     }
     int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "sample", synopsis, NULL, 0, NULL);
     if (r || !out[0]) {
         rnl_model_free(m);
         if (r > 0) return 0;
         return cli_fail(r < 0 ? RNL_ERR_USAGE : rnl_fail(RNL_ERR_USAGE, "sample: --out FILE.wav is required"));
+    }
+    if (rnl_midi_has_ext(out)) {
+        rnl_model_free(m);
+        return cli_fail(rnl_fail(RNL_ERR_USAGE, "sample --out %s: %s is a speech model, which writes WAV audio: give --out FILE.wav",
+                                 out, mpath));
     }
     st = rnl_speech_sample(m, seconds, seed, prime[0] ? prime : NULL, out);
     if (!st)

@@ -53,7 +53,7 @@ static rnl_status add_config_meta(rnl_st_writer *w, const rnl_model *m) {
         rnl_status st = rnl_st_add_meta(w, kv[i][0], kv[i][1]);
         if (st != RNL_OK) return st;
     }
-    return RNL_OK;
+    return md->split_scheme[0] ? rnl_st_add_meta(w, "split_scheme", md->split_scheme) : RNL_OK;
 }
 
 rnl_status rnl_model_save(const rnl_model *m, const char *path, const char *const *extra,
@@ -161,6 +161,13 @@ static rnl_status read_config(const rnl_st_file *f, rnl_config *cfg, rnl_model_m
                           sizeof md->data_name - 1);
         else
             memcpy(md->data_name, name, strlen(name) + 1);
+    }
+    const char *scheme = rnl_st_meta(f, "split_scheme");
+    if (st == RNL_OK && scheme) {
+        if (strcmp(scheme, "index") != 0 && strcmp(scheme, "speaker") != 0)
+            st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"split_scheme\" is \"%.40s\" (index or speaker)", path, scheme);
+        else
+            snprintf(md->split_scheme, sizeof md->split_scheme, "%s", scheme);
     }
     return st;
 }

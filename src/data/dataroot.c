@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sndfile.h>
 #include <spawn.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +51,7 @@ static const data_set k_sets[] = {
      NULL},
 };
 #define N_SETS ((int)(sizeof k_sets / sizeof k_sets[0]))
+#define SET_NAMES "jsb, nottingham, musedata, piano, fsdd"
 
 const char *rnl_data_names_help(void) {
     return "  jsb         music/jsb_chorales.mat  JSB Chorales piano rolls (88 keys)\n"
@@ -58,15 +61,28 @@ const char *rnl_data_names_help(void) {
            "  fsdd        speech/fsdd/            Free Spoken Digit Dataset (8 kHz WAV)\n";
 }
 
+rnl_status rnl_data_command_error(const char *sub) {
+    if (!sub)
+        return rnl_fail(RNL_ERR_USAGE, "data: expected a subcommand: fetch NAME or import-midi DIR");
+    if (strcmp(sub, "fetch") == 0)
+        return rnl_fail(RNL_ERR_USAGE, "data fetch: expected the name of a data set (" SET_NAMES ")");
+    return rnl_fail(RNL_ERR_USAGE, "data: unknown subcommand '%s' (expected fetch NAME or "
+                    "import-midi DIR)", sub);
+}
+
 static const data_set *find_set(const char *name) {
     for (int i = 0; i < N_SETS; i++)
         if (strcmp(k_sets[i].name, name) == 0) return &k_sets[i];
     return NULL;
 }
 
+/* A path rather than a name: it has a '/' or ends in the extension of a file kind rnnlab
+ * knows (.mat, and .mid/.midi/.wav so that such a file is told what it is, not "unknown name"). */
 static int is_path(const char *s) {
-    size_t n = strlen(s);
-    return strchr(s, '/') != NULL || (n >= 4 && strcmp(s + n - 4, ".mat") == 0);
+    const char *dot = strrchr(s, '.');
+    if (strchr(s, '/')) return 1;
+    return dot && (strcasecmp(dot, ".mat") == 0 || strcasecmp(dot, ".mid") == 0 ||
+                   strcasecmp(dot, ".midi") == 0 || strcasecmp(dot, ".wav") == 0);
 }
 
 static int is_dir(const char *path) {
@@ -101,7 +117,8 @@ rnl_status rnl_data_resolve(const char *name_or_path, const char *root_opt, char
                             size_t n) {
     if (!name_or_path || !*name_or_path)
         return rnl_fail(RNL_ERR_USAGE, "data: empty data set name");
-    if (is_path(name_or_path)) {
+    /* A word that names no set but exists here (a directory "mydata") is a path too. */
+    if (is_path(name_or_path) || (!find_set(name_or_path) && rnl_file_exists(name_or_path))) {
         if (!rnl_file_exists(name_or_path))
             return rnl_fail(RNL_ERR_IO, "%s: no such file or directory", name_or_path);
         if (strlen(name_or_path) >= n)
@@ -111,8 +128,8 @@ rnl_status rnl_data_resolve(const char *name_or_path, const char *root_opt, char
     }
     const data_set *d = find_set(name_or_path);
     if (!d)
-        return rnl_fail(RNL_ERR_USAGE, "unknown data set '%s' (names: jsb, nottingham, "
-                        "musedata, piano, fsdd; or give a path to a .mat file)", name_or_path);
+        return rnl_fail(RNL_ERR_USAGE, "unknown data set '%s' (names: " SET_NAMES "; or give a "
+                        "path to a .mat file or a speech directory)", name_or_path);
 
     const char *env = getenv("RNNLAB_DATA");
     char where[1024];
@@ -236,61 +253,139 @@ rnl_status rnl_data_sha256_file(const char *path, char hex[65]) {
  * Child processes
  * ---------------------------------------------------------------------------------------- */
 
-/* Run argv[0] (searched in PATH) and wait. Returns its exit status, 127 if it could not be
- * started, 128+signal if it was killed. */
-static int run(char *const argv[]) {
+/* Run argv[0] (searched in PATH) and wait, its stderr captured rather than shown (a failed
+ * download is reported by one line of ours, not by curl's retries). The last non-empty line
+ * it wrote there goes to last (size n; "" if none). Returns its exit status, 127 if it could
+ * not be started, 128+signal if it was killed. */
+static int run(char *const argv[], char *last, size_t n) {
+    if (n) last[0] = '\0';
+    FILE *err = tmpfile();
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        if (err) fclose(err);
+        return 127;
+    }
+    int ok = err ? posix_spawn_file_actions_adddup2(&fa, fileno(err), STDERR_FILENO) == 0
+                 : posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0) == 0;
     pid_t pid;
-    if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0) return 127;
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0)
-        if (errno != EINTR) return 127;
-    if (WIFEXITED(ws)) return WEXITSTATUS(ws);
-    return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 127;
+    int rc = 127;
+    if (ok && posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0) {
+        int ws;
+        int waited = 1;
+        while (waitpid(pid, &ws, 0) < 0)
+            if (errno != EINTR) {
+                waited = 0;
+                break;
+            }
+        if (waited) rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 127;
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (err) {
+        char line[512];
+        rewind(err);
+        while (fgets(line, sizeof line, err)) {
+            line[strcspn(line, "\r\n")] = '\0';
+            if (line[0] && n) snprintf(last, n, "%s", line);
+        }
+        fclose(err);
+    }
+    return rc;
 }
 
-/* Download url to path with curl, or wget when curl is not installed. */
-static rnl_status download(const char *url, const char *path) {
+/* Download url to path with curl, or wget when curl is not installed. dest names where the
+ * data set would go, for the message of a failed download. */
+static rnl_status download(const char *url, const char *path, const char *dest) {
+    char last[512];
     char *curl[] = {"curl", "-fsSL", "--retry", "2", "--connect-timeout", "15", "-o",
                     (char *)path, (char *)url, NULL};
-    int rc = run(curl);
+    int rc = run(curl, last, sizeof last);
     if (rc == 0) return RNL_OK;
     remove(path);
-    if (rc != 127)
-        return rnl_fail(RNL_ERR_IO, "could not download %s (no network?): curl exited with "
-                        "status %d", url, rc);
-    char *wget[] = {"wget", "-q", "--tries=3", "--timeout=15", "-O", (char *)path, (char *)url,
-                    NULL};
-    rc = run(wget);
-    if (rc == 0) return RNL_OK;
-    remove(path);
-    if (rc == 127)
-        return rnl_fail(RNL_ERR_IO, "could not download %s: neither curl nor wget is installed",
-                        url);
-    return rnl_fail(RNL_ERR_IO, "could not download %s (no network?): wget exited with "
-                    "status %d", url, rc);
+    const char *tool = "curl";
+    if (rc == 127) {
+        char *wget[] = {"wget", "-q", "--tries=3", "--timeout=15", "-O", (char *)path,
+                        (char *)url, NULL};
+        tool = "wget";
+        rc = run(wget, last, sizeof last);
+        if (rc == 0) return RNL_OK;
+        remove(path);
+        if (rc == 127)
+            return rnl_fail(RNL_ERR_IO, "could not download %s: neither curl nor wget is "
+                            "installed (install curl, or copy the data set to %s by hand)", url, dest);
+    }
+    return rnl_fail(RNL_ERR_IO, "could not download %s: %s exited %d (offline? with no network, "
+                    "copy the data set to %s by hand)%s%s", url, tool, rc, dest, last[0] ? ": " : "",
+                    last);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Directories a fetch creates
+ * ---------------------------------------------------------------------------------------- */
+
+/* Cut path at its last '/' (trailing slashes first); 0 if there is none left to cut. */
+static int cut_last(char *path) {
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/') path[--len] = '\0';
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    *slash = '\0';
+    return 1;
+}
+
+/* Create dir and its missing parents (rnl_mkdir_p); top (size n) receives the outermost
+ * directory this call created ("" when dir existed), for undo_mkdir. */
+static rnl_status mkdir_noting(const char *dir, char *top, size_t n) {
+    char probe[4096];
+    top[0] = '\0';
+    if ((size_t)snprintf(probe, sizeof probe, "%s", dir) >= sizeof probe)
+        return rnl_fail(RNL_ERR_USAGE, "%s: path too long", dir);
+    while (!rnl_file_exists(probe)) {
+        snprintf(top, n, "%s", probe);
+        if (!cut_last(probe)) break;
+    }
+    return rnl_mkdir_p(dir);
+}
+
+/* Remove the directories mkdir_noting created for dir, innermost first: rmdir only, so a
+ * directory that something else has filled meanwhile stays, and nothing that existed before
+ * is touched. */
+static void undo_mkdir(const char *dir, const char *top) {
+    char p[4096];
+    if (!top[0] || (size_t)snprintf(p, sizeof p, "%s", dir) >= sizeof p) return;
+    for (;;) {
+        if (rmdir(p) != 0) return;
+        if (strcmp(p, top) == 0 || !cut_last(p)) return;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------
  * Fetching music
  * ---------------------------------------------------------------------------------------- */
 
+/* A failed fetch leaves nothing behind: no partial file, and none of the directories it made. */
 static rnl_status fetch_music(const data_set *d, const char *root) {
-    char dir[4096], dst[4096], tmp[4200], hex[65];
+    char dir[4096], dst[4096], tmp[4200], hex[65], top[4096] = "";
     rnl_status st = rnl_path_join(dir, sizeof dir, root, "music");
     if (!st) st = rnl_path_join(dst, sizeof dst, root, d->rel);
-    if (!st) st = rnl_mkdir_p(dir);
-    if (st) return st;
+    if (!st) st = mkdir_noting(dir, top, sizeof top);
+    if (st) {
+        undo_mkdir(dir, top);
+        return st;
+    }
     if (rnl_file_exists(dst) && !rnl_data_sha256_file(dst, hex) && strcmp(hex, d->sha256) == 0)
         return RNL_OK;
     snprintf(tmp, sizeof tmp, "%s.part.%ld", dst, (long)getpid());
-    st = download(d->url, tmp);
+    st = download(d->url, tmp, dst);
     if (!st) st = rnl_data_sha256_file(tmp, hex);
     if (!st && strcmp(hex, d->sha256) != 0)
         st = rnl_fail(RNL_ERR_DATA, "%s: downloaded file has sha256 %s, expected %s (changed "
                       "upstream or damaged in transit)", d->url, hex, d->sha256);
     if (!st && rename(tmp, dst) != 0)
         st = rnl_fail(RNL_ERR_IO, "%s: cannot rename into place: %s", dst, strerror(errno));
-    if (st) remove(tmp);
+    if (st) {
+        remove(tmp);
+        undo_mkdir(dir, top);
+    }
     return st;
 }
 
@@ -400,26 +495,34 @@ static rnl_status write_manifest(const char *dir) {
  * the corpus README, build the manifest, then rename the directory into place. */
 static rnl_status fetch_fsdd(const data_set *d, const char *root) {
     char speech[4096], dst[4096], probe[4200], tmp[4200], tarball[4300], from[4300], to[4300];
+    char top[4096] = "", last[512];
     rnl_status st = rnl_path_join(speech, sizeof speech, root, "speech");
     if (!st) st = rnl_path_join(dst, sizeof dst, root, d->rel);
-    if (!st) st = rnl_mkdir_p(speech);
-    if (st) return st;
+    if (!st) st = mkdir_noting(speech, top, sizeof top);
+    if (st) {
+        undo_mkdir(speech, top);
+        return st;
+    }
     snprintf(probe, sizeof probe, "%s/manifest.tsv", dst);
     if (rnl_file_exists(probe)) return RNL_OK;
     if (rnl_file_exists(dst))
         return rnl_fail(RNL_ERR_IO, "%s exists but has no manifest.tsv: remove it and fetch "
                         "again", dst);
     snprintf(tmp, sizeof tmp, "%s/.fsdd-fetch-XXXXXX", speech);
-    if (!mkdtemp(tmp)) return rnl_fail(RNL_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (!mkdtemp(tmp)) {
+        st = rnl_fail(RNL_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        undo_mkdir(speech, top);
+        return st;
+    }
     snprintf(tarball, sizeof tarball, "%s/master.tar.gz", tmp);
-    st = download(d->url, tarball);
+    st = download(d->url, tarball, dst);
     if (!st) {
         char *tar[] = {"tar", "-xzf", tarball, "-C", tmp, "--strip-components=1", "--wildcards",
                        "*/recordings/*.wav", "*/README.md", NULL};
-        int rc = run(tar);
+        int rc = run(tar, last, sizeof last);
         if (rc != 0)
-            st = rnl_fail(RNL_ERR_DATA, "%s: tar could not unpack the recordings (status %d)",
-                          d->url, rc);
+            st = rnl_fail(RNL_ERR_DATA, "%s: tar could not unpack the recordings (status %d%s%s)",
+                          d->url, rc, last[0] ? ": " : "", last);
         remove(tarball);
     }
     if (!st) {
@@ -433,7 +536,8 @@ static rnl_status fetch_fsdd(const data_set *d, const char *root) {
         st = rnl_fail(RNL_ERR_IO, "%s: cannot rename into place: %s", dst, strerror(errno));
     if (st) {
         char *rm[] = {"rm", "-rf", "--", tmp, NULL};
-        run(rm);
+        run(rm, last, sizeof last);
+        undo_mkdir(speech, top);
     }
     return st;
 }
@@ -441,8 +545,8 @@ static rnl_status fetch_fsdd(const data_set *d, const char *root) {
 rnl_status rnl_data_fetch(const char *name, const char *root_opt) {
     const data_set *d = name ? find_set(name) : NULL;
     if (!d)
-        return rnl_fail(RNL_ERR_USAGE, "unknown data set '%s' (names: jsb, nottingham, "
-                        "musedata, piano, fsdd)", name ? name : "");
+        return rnl_fail(RNL_ERR_USAGE, "data fetch: unknown data set '%s' (names: " SET_NAMES ")",
+                        name ? name : "");
     const char *root = fetch_root(root_opt);
     return d->sha256 ? fetch_music(d, root) : fetch_fsdd(d, root);
 }

@@ -15,7 +15,8 @@
 #include "rnnlab.h"
 
 /* Resolve name_or_path to a file or directory path in out (size n).
- * Anything containing '/' or ending in ".mat" is a path, used as is; it must exist
+ * Anything containing '/' or ending in .mat, .mid, .midi or .wav is a path, used as is, and so
+ * is a word that is not a set's name but exists (a directory "mydata"); a path must exist
  * (RNL_ERR_IO otherwise). A name is looked up as above; not found is RNL_ERR_DATA with one
  * line naming the places looked in and how to get the data. An unknown name is
  * RNL_ERR_USAGE listing the names. root_opt may be NULL. */
@@ -28,8 +29,15 @@ rnl_status rnl_data_resolve(const char *name_or_path, const char *root_opt, char
  * not at all; a file already present with the right hash is kept. fsdd: the corpus tarball
  * is unpacked with tar, the recordings are counted with libsndfile and
  * speech/fsdd/{recordings/, manifest.tsv, README_upstream.md} appear by one rename.
- * No network: RNL_ERR_IO "could not download URL (no network?): ...". */
+ * The tools' own stderr is captured, not shown. A failed fetch removes what it created (the
+ * partial file, the directories it made) and nothing that existed before. No network:
+ * RNL_ERR_IO "could not download URL: curl exited N (offline? ...): <curl's last line>". */
 rnl_status rnl_data_fetch(const char *name, const char *root_opt);
+
+/* The error of a `data` command line that is not "fetch NAME" (nor import-midi): sub is its
+ * first word, NULL if none. Always RNL_ERR_USAGE, one line: "data: unknown subcommand 'frob'
+ * (expected fetch NAME or import-midi DIR)", or for "fetch" without a name, the names. */
+rnl_status rnl_data_command_error(const char *sub);
 
 /* One line per name: the name, its relative path and what it is (for --help). */
 const char *rnl_data_names_help(void);

@@ -2,7 +2,9 @@
  * the packed weights held for the whole pass. */
 #include "run/eval.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "run/batch.h"
 
 rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
@@ -36,4 +38,36 @@ rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     rnl_batcher_free(&bb);
     free(order);
     return st;
+}
+
+rnl_status rnl_eval_open(const rnl_model *m, const char *data, const char *root, const char *scheme,
+                         rnl_dataset **out, char *note, size_t n) {
+    *out = NULL;
+    note[0] = 0;
+    /* rnl_model_metadata takes a non-const model; the metadata is only read here. */
+    const rnl_model_meta *md = rnl_model_metadata((rnl_model *)m);
+    const char *use = scheme ? scheme : md->split_scheme[0] ? md->split_scheme : "index";
+    rnl_dataset *d = NULL;
+    rnl_status st = rnl_dataset_open(data, root, use, &d);
+    if (st) return st;
+    if (strcmp(d->kind, "speech") != 0) {
+        if (scheme) {
+            rnl_dataset_free(d);
+            return rnl_fail(RNL_ERR_USAGE, "--split-scheme %s does not apply to %s (music data): it applies only to "
+                            "speech data", scheme, data);
+        }
+        *out = d;
+        return RNL_OK;
+    }
+    if (md->data_std > 0 && (md->data_mean != 0 || md->data_std != 1)) {
+        d->mean = md->data_mean;
+        d->std = md->data_std;
+    }
+    if (scheme && strcmp(scheme, md->split_scheme[0] ? md->split_scheme : "index") != 0)
+        snprintf(note, n, "the model was trained on the %s split; evaluating on the %s split with the model's "
+                 "normalisation (mean %.6g, std %.6g), whose recordings may include ones the model was trained on",
+                 md->split_scheme[0] ? md->split_scheme : "index (presumably: it does not record its split)",
+                 scheme, d->mean, d->std);
+    *out = d;
+    return RNL_OK;
 }

@@ -465,3 +465,51 @@ _Static_assert(sizeof TABLE1 / sizeof *TABLE1 == RNL_CELL_COUNT, "Table 1 has a 
 int rnl_default_hidden(rnl_cell c, int speech) {
     return (int)c >= 0 && c < RNL_CELL_COUNT ? TABLE1[c][speech ? 1 : 0] : 0;
 }
+
+/* ================================================================ option sets of several tables == */
+
+/* The rows of part p, copied (a copy keeps its offset, so it is a table of its own). */
+static int part_rows(const rnl_option_part *p, rnl_option *rows, int max) {
+    int k = 0;
+    for (int i = 0; i < p->n && k < max; i++)
+        if ((p->tab[i].role & p->roles) && !(p->tab[i].set_by & p->skip)) rows[k++] = p->tab[i];
+    return k;
+}
+
+#define PART_MAX 64 /* rows of one part (the tables' given masks hold 64) */
+
+void rnl_option_parts_to_json(rnl_buf *b, const rnl_option_part *p, int np, const void *set) {
+    rnl_option rows[PART_MAX];
+    int first = 1;
+    for (int i = 0; i < np; i++) {
+        int k = part_rows(&p[i], rows, PART_MAX);
+        if (!k) continue;
+        rnl_buf_printf(b, "%s", first ? "" : ", ");
+        first = 0;
+        rnl_options_to_json(b, rows, k, (const char *)set + p[i].at, p[i].roles);
+    }
+}
+
+rnl_status rnl_option_parts_from_json(const rnl_option_part *p, int np, void *set, const rnl_json *obj,
+                                      const char *what) {
+    rnl_option rows[PART_MAX];
+    rnl_status st = RNL_OK;
+    for (int i = 0; i < np && !st; i++) {
+        int k = part_rows(&p[i], rows, PART_MAX);
+        st = rnl_options_from_json(rows, k, (char *)set + p[i].at, p[i].roles, obj, what);
+    }
+    return st;
+}
+
+const rnl_option *rnl_option_parts_diff(const rnl_option_part *p, int np, const void *a, const void *b, char *va,
+                                        char *vb, size_t vn) {
+    rnl_option rows[PART_MAX];
+    for (int i = 0; i < np; i++) {
+        int k = part_rows(&p[i], rows, PART_MAX);
+        const rnl_option *d = rnl_options_diff(rows, k, (const char *)a + p[i].at, (const char *)b + p[i].at,
+                                               p[i].roles, va, vb, vn);
+        /* The row of the table itself (the copy is on this stack); keys are unique. */
+        if (d) return rnl_option_find(p[i].tab, p[i].n, d->key);
+    }
+    return NULL;
+}

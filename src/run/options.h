@@ -199,4 +199,25 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks);
  * 195); 0 for an impossible unit. */
 int rnl_default_hidden(rnl_cell c, int speech);
 
+/* ================================================================ option sets of several tables == */
+
+/* A part of a stored option set made of several tables' rows (search.json's "config": the
+ * template's train rows and the search's own; reproduce.json's: those and the grid's). */
+typedef struct {
+    const rnl_option *tab; /* a table (rnl_train_options, rnl_search_options, ...) */
+    int n;                 /* its length */
+    size_t at;             /* offset of the table's struct within the whole option set */
+    unsigned roles;        /* its rows with a role in roles ... */
+    unsigned skip;         /* ... and none of whose set_by bits is in skip */
+} rnl_option_part;
+
+/* rnl_options_to_json, _from_json and _diff over the parts' rows, `set` (a, b) pointing to
+ * the whole option set. to_json writes the members of every part, ", "-separated (no
+ * braces); diff returns the first row that differs (in part order), its texts in va, vb. */
+void rnl_option_parts_to_json(rnl_buf *b, const rnl_option_part *p, int np, const void *set);
+rnl_status rnl_option_parts_from_json(const rnl_option_part *p, int np, void *set, const rnl_json *obj,
+                                      const char *what);
+const rnl_option *rnl_option_parts_diff(const rnl_option_part *p, int np, const void *a, const void *b, char *va,
+                                        char *vb, size_t vn);
+
 #endif

@@ -2,7 +2,6 @@
  * needs to continue bit for bit — parameters, RMSProp state, best parameters, RNG state,
  * counters, metrics.csv's text — and the run's stored options, written through the option
  * table. */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +38,7 @@ rnl_status rnl_trainer_save_state(const rnl_trainer *r) {
     PUT("skipped", "%ld", r->skipped)
     PUT("streak", "%d", r->streak)
     for (int i = 0; i < 4; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "rng%d", i);
         PUT(key, "%llu", (unsigned long long)r->rng.s[i])
     }
@@ -50,33 +49,6 @@ rnl_status rnl_trainer_save_state(const rnl_trainer *r) {
     if (!st) st = rnl_st_write(w, path);
     rnl_st_writer_free(w);
     return st;
-}
-
-static rnl_status meta_long(const rnl_st_file *f, const char *key, long lo, long hi, long *out) {
-    const char *s = rnl_st_meta(f, key);
-    if (!s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
-    return rnl_parse_long(s, lo, hi, key, out);
-}
-static rnl_status meta_double(const rnl_st_file *f, const char *key, double *out) {
-    const char *s = rnl_st_meta(f, key);
-    if (!s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
-    /* Before the first epoch ends, best_valid is +inf and best_train NaN (no best yet). */
-    if (strcmp(s, "inf") == 0 || strcmp(s, "nan") == 0) {
-        *out = s[0] == 'i' ? INFINITY : NAN;
-        return RNL_OK;
-    }
-    return rnl_parse_double(s, -1e308, 1e308, key, out);
-}
-static rnl_status meta_u64(const rnl_st_file *f, const char *key, uint64_t *out) {
-    const char *s = rnl_st_meta(f, key);
-    char *end;
-    if (!s || !*s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || s[0] == '-')
-        return rnl_fail(RNL_ERR_DATA, "%s: '%s' is not an unsigned integer", rnl_st_path(f), key);
-    *out = v;
-    return RNL_OK;
 }
 
 static rnl_status copy_tensor(const rnl_st_file *f, const char *name, rnl_real *dst, size_t n) {
@@ -92,16 +64,19 @@ rnl_status rnl_trainer_load_state(rnl_trainer *r, const rnl_st_file *sf) {
     rnl_status st;
     if ((st = copy_tensor(sf, "params", rnl_model_params(r->m), n)) || (st = copy_tensor(sf, "ms", r->ms, n)) ||
         (st = copy_tensor(sf, "buf", r->buf, n)) || (st = copy_tensor(sf, "best", r->best, n)) ||
-        (st = meta_long(sf, "epoch", 0, 100000000, &ep)) || (st = meta_long(sf, "updates", 0, LONG_MAX, &upd)) ||
-        (st = meta_long(sf, "best_epoch", 0, 100000000, &be)) || (st = meta_long(sf, "bad", 0, 100000000, &bad)) ||
-        (st = meta_long(sf, "done", 0, 1, &dn)) || (st = meta_long(sf, "skipped", 0, LONG_MAX, &sk)) ||
-        (st = meta_long(sf, "streak", 0, 1000, &sr)) || (st = meta_double(sf, "seconds", &r->seconds)) ||
-        (st = meta_double(sf, "best_valid", &r->best_valid)) || (st = meta_double(sf, "best_train", &r->best_train)))
+        (st = rnl_st_meta_long(sf, "epoch", 0, 100000000, &ep)) || (st = rnl_st_meta_long(sf, "updates", 0, LONG_MAX, &upd)) ||
+        (st = rnl_st_meta_long(sf, "best_epoch", 0, 100000000, &be)) ||
+        (st = rnl_st_meta_long(sf, "bad", 0, 100000000, &bad)) || (st = rnl_st_meta_long(sf, "done", 0, 1, &dn)) ||
+        (st = rnl_st_meta_long(sf, "skipped", 0, LONG_MAX, &sk)) || (st = rnl_st_meta_long(sf, "streak", 0, 1000, &sr)) ||
+        (st = rnl_st_meta_double(sf, "seconds", 0, 1e308, &r->seconds)) ||
+        /* Before the first epoch ends, best_valid is +inf and best_train NaN (no best yet). */
+        (st = rnl_st_meta_double_nonfinite(sf, "best_valid", -1e308, 1e308, &r->best_valid)) ||
+        (st = rnl_st_meta_double_nonfinite(sf, "best_train", -1e308, 1e308, &r->best_train)))
         return st;
     for (int i = 0; i < 4 && !st; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "rng%d", i);
-        st = meta_u64(sf, key, &r->rng.s[i]);
+        st = rnl_st_meta_u64(sf, key, &r->rng.s[i]);
     }
     if (st) return st;
     r->epoch = (int)ep;

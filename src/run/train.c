@@ -152,6 +152,7 @@ static rnl_status setup(rnl_trainer *r) {
     meta->data_mean = r->data->mean;
     meta->data_std = r->data->std;
     snprintf(meta->data_name, sizeof meta->data_name, "%.63s", o->data);
+    if (speech) snprintf(meta->split_scheme, sizeof meta->split_scheme, "%.15s", o->split_scheme);
     size_t n = rnl_model_nparams(r->m);
     r->noisy = rnl_alloc_reals(n);
     r->grad = rnl_alloc_reals(n);

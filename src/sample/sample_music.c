@@ -7,18 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/heads.h"
 #include "data/dataroot.h"
 #include "data/midi.h"
 #include "data/music.h"
 #include "data/pianoroll.h"
 #include "io/safetensors.h"
 #include "io/util.h"
-
-static double sigmoid(double z) {
-    if (z >= 0) return 1 / (1 + exp(-z));
-    double e = exp(z);
-    return e / (1 + e);
-}
 
 rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int steps,
                             double temperature, uint64_t seed, uint8_t **roll) {
@@ -32,11 +27,14 @@ rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int
     if (!(temperature > 0 && isfinite(temperature)))
         return rnl_fail(RNL_ERR_USAGE, "sample: temperature %g must be positive and finite", temperature);
     const int K = RNL_ROLL_KEYS, total = P + steps;
+    const rnl_head_desc *head = rnl_head_describe(c->head);
+    if (!head) return rnl_fail(RNL_ERR_INTERNAL, "sample: impossible head %d", (int)c->head);
     uint8_t *r = calloc((size_t)total, (size_t)K);
     rnl_real *x = calloc((size_t)K, sizeof *x), *logits = calloc((size_t)K, sizeof *logits);
+    double *y = calloc((size_t)K, sizeof *y);
     rnl_workspace *ws = NULL;
     rnl_state *state = NULL;
-    rnl_status st = (!r || !x || !logits) ? rnl_fail(RNL_ERR_NOMEM, "sample: out of memory") : RNL_OK;
+    rnl_status st = (!r || !x || !logits || !y) ? rnl_fail(RNL_ERR_NOMEM, "sample: out of memory") : RNL_OK;
     if (!st) st = rnl_workspace_create(&ws);
     if (!st) rnl_workspace_hold(ws, 1); /* the model's weights, unchanged while sampling */
     if (!st) st = rnl_state_create(m, 1, &state);
@@ -49,15 +47,14 @@ rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int
         for (int k = 0; k < K; k++) x[k] = t ? (rnl_real)r[(size_t)(t - 1) * K + k] : 0;
         if ((st = rnl_step(m, ws, x, 1, state, logits))) break;
         if (t < P) continue;
-        for (int k = 0; k < K; k++) {
-            double p = sigmoid((double)logits[k] / temperature);
-            r[(size_t)t * K + k] = rnl_rng_uniform(&rng) < p;
-        }
+        head->draw(logits, K, 0, temperature, &rng, y);
+        for (int k = 0; k < K; k++) r[(size_t)t * K + k] = y[k] != 0;
     }
     rnl_state_free(state);
     rnl_workspace_free(ws);
     free(x);
     free(logits);
+    free(y);
     if (st) {
         free(r);
         return st;

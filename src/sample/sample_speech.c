@@ -6,33 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/heads.h"
 #include "data/speech.h"
 #include "data/wav.h"
-
-/* Draw O values from the mixture whose parameters are the logits a [K*(1+2*O)] (layout in
- * rnnlab.h): component k with probability softmax(a[0..K))_k, then y_d ~ N(mu_kd, sigma_kd²)
- * with the log-std clamped exactly as rnl_mog_nll does. */
-static void mog_draw(const rnl_real *a, int O, int K, rnl_rng *rng, double *y) {
-    const rnl_real *mu = a + K, *ls = a + K + (size_t)K * O;
-    double mx = -INFINITY, tot = 0;
-    for (int k = 0; k < K; k++) mx = a[k] > mx ? a[k] : mx;
-    for (int k = 0; k < K; k++) tot += exp((double)a[k] - mx);
-    double u = rnl_rng_uniform(rng) * tot, acc = 0;
-    int pick = K - 1;
-    for (int k = 0; k < K; k++) {
-        acc += exp((double)a[k] - mx);
-        if (u < acc) {
-            pick = k;
-            break;
-        }
-    }
-    const double lo = log(RNL_MOG_MIN_STD), hi = RNL_MOG_MAX_LOG_STD;
-    for (int d = 0; d < O; d++) {
-        double l = ls[(size_t)pick * O + d];
-        l = l < lo ? lo : l > hi ? hi : l;
-        y[d] = mu[(size_t)pick * O + d] + exp(l) * rnl_rng_normal(rng);
-    }
-}
 
 rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
                              const char *prime_wav, const char *out_wav) {
@@ -50,6 +26,8 @@ rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
     if (!isfinite(mean) || !(std > 0) || !isfinite(std))
         return rnl_fail(RNL_ERR_DATA, "the model's normalisation (mean %g, std %g) is not usable", mean, std);
     const int I = c->input, O = c->output, W = rnl_head_width(c);
+    const rnl_head_desc *head = rnl_head_describe(c->head);
+    if (!head) return rnl_fail(RNL_ERR_INTERNAL, "sampling: impossible head %d", (int)c->head);
 
     /* The stream: [primed part | generated samples], raw values in [-1, 1). */
     float *prime = NULL;
@@ -92,7 +70,7 @@ rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
         st = rnl_step(m, ws, x, 1, state, logits);
         if (st || t < psteps) continue;
         const size_t pos = (size_t)t * O + (size_t)I; /* first sample this step draws */
-        mog_draw(logits, O, c->mixtures, &rng, y);
+        head->draw(logits, O, c->mixtures, 1.0, &rng, y);
         for (int d = 0; d < O && !st; d++) {
             double v = y[d] * std + mean;
             if (!isfinite(v))

@@ -1,55 +1,11 @@
-/* rng.c — xoshiro256** (Blackman & Vigna 2018) seeded through splitmix64. One generator per
- * run drives initialisation, shuffling, weight noise and sampling; its four words are saved
- * in the resume state so a resumed run continues the exact same stream. */
+/* noise.c — weight noise: N(0, sigma²) added to the noisy tensors in bulk, by a ziggurat over
+ * eight xoshiro256** lanes seeded from the run's generator (io/random.c), so the noise is a
+ * pure function of the generator's state. */
 #include <math.h>
-#include "rnnlab.h"
+#include "core/noise.h"
+#include "io/random.h"
 #include "io/util.h"
-
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void rnl_rng_seed(rnl_rng *r, uint64_t seed) {
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t rnl_rng_next(rnl_rng *r) {
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double rnl_rng_uniform(rnl_rng *r) { return (double)(rnl_rng_next(r) >> 11) * 0x1.0p-53; }
-
-double rnl_rng_normal(rnl_rng *r) {
-    /* Box-Muller with u1 in (0, 1]; the second value is discarded so the state alone
-     * determines the stream. */
-    double u1 = 1.0 - rnl_rng_uniform(r);
-    double u2 = rnl_rng_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
-uint64_t rnl_rng_below(rnl_rng *r, uint64_t n) {
-    /* Rejection of the top partial range keeps the result unbiased. */
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x;
-    do x = rnl_rng_next(r);
-    while (x >= limit);
-    return x % n;
-}
+#include "rnnlab.h"
 
 /* ---------------------------------------------------------------- ziggurat ---------- */
 /* Weight noise needs ~20 K normal draws per update; Box-Muller's log and sincos made them a
@@ -128,7 +84,7 @@ static void lanes_fill(uint64_t st[4][8], uint32_t *out /* [ZB] */) {
     for (int step = 0; step < ZB / 16; step++)
         for (int l = 0; l < 8; l++) {
             uint64_t s0 = st[0][l], s1 = st[1][l], s2 = st[2][l], s3 = st[3][l];
-            const uint64_t res = rotl(s1 * 5, 7) * 9;
+            const uint64_t res = rnl_rotl64(s1 * 5, 7) * 9;
             out[step * 16 + l] = (uint32_t)res;
             out[step * 16 + 8 + l] = (uint32_t)(res >> 32);
             uint64_t t = s1 << 17;
@@ -137,7 +93,7 @@ static void lanes_fill(uint64_t st[4][8], uint32_t *out /* [ZB] */) {
             s1 ^= s2;
             s0 ^= s3;
             s2 ^= t;
-            st[0][l] = s0, st[1][l] = s1, st[2][l] = s2, st[3][l] = rotl(s3, 45);
+            st[0][l] = s0, st[1][l] = s1, st[2][l] = s2, st[3][l] = rnl_rotl64(s3, 45);
         }
 }
 
@@ -247,7 +203,7 @@ void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
     if (!zig_ready) zig_init();
     uint64_t st[4][8], x = rnl_rng_next(r);
     for (int l = 0; l < 8; l++)
-        for (int i = 0; i < 4; i++) st[i][l] = splitmix64(&x);
+        for (int i = 0; i < 4; i++) st[i][l] = rnl_splitmix64(&x);
     uint32_t w[ZB];
     uint16_t mbits[ZB / 16];
     for (size_t k0 = 0; k0 < n; k0 += ZB) {

@@ -1,0 +1,276 @@
+/* report.c — the grid's tables: table1.md (units and parameters, measured next to the
+ * paper's Table 1), table2.md and table2.csv (NLL per data set and unit: the seed runs' mean
+ * and standard deviation next to the paper's Table 2, and the searches' details). */
+#include "run/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/util.h"
+
+/* ================================================================ the paper ========= */
+
+typedef struct {
+    const char *name, *title;
+    double train[3], test[3]; /* columns: tanh, GRU, LSTM (cell_look.col) */
+} paper_row;
+
+/* Table 2 of the paper: train / test NLL. */
+static const paper_row PAPER[] = {
+    {"nottingham", "Nottingham", {3.22, 2.79, 3.08}, {3.13, 3.23, 3.20}},
+    {"jsb", "JSB Chorales", {8.82, 6.94, 8.15}, {9.10, 8.54, 8.67}},
+    {"musedata", "MuseData", {5.64, 5.06, 5.18}, {6.23, 5.99, 6.23}},
+    {"piano", "Piano-midi", {5.64, 4.93, 6.49}, {9.03, 8.82, 9.03}},
+};
+
+/* The paper's row of a data set given by name (a path never matches). */
+static const paper_row *paper_row_for(const char *data) {
+    for (size_t i = 0; i < sizeof PAPER / sizeof *PAPER; i++)
+        if (strcmp(PAPER[i].name, data) == 0) return &PAPER[i];
+    return NULL;
+}
+
+/* How a unit appears in the tables. */
+typedef struct {
+    const char *title;        /* "GRU" */
+    int col;                  /* its column of paper_row */
+    int paper_units;          /* the paper's Table 1: units ... */
+    const char *paper_params; /* ... and parameters */
+} cell_look;
+
+/* Indexed by rnl_cell: a new unit without its row fails the static assert; a value outside
+ * the enum is an internal error. */
+static const cell_look LOOKS[] = {
+    [RNL_CELL_TANH] = {"tanh", 0, 100, "≈20.1 K"},
+    [RNL_CELL_GRU] = {"GRU", 1, 46, "≈20.2 K"},
+    [RNL_CELL_LSTM] = {"LSTM", 2, 36, "≈19.8 K"},
+};
+_Static_assert(sizeof LOOKS / sizeof *LOOKS == RNL_CELL_COUNT, "a row per unit");
+
+static rnl_status look_of(rnl_cell c, const cell_look **out) {
+    if ((unsigned)c >= RNL_CELL_COUNT) return rnl_fail(RNL_ERR_INTERNAL, "report: impossible unit %d", (int)c);
+    *out = &LOOKS[c];
+    return RNL_OK;
+}
+
+rnl_status rnl_report_cell_title(rnl_cell c, const char **title) {
+    const cell_look *l = NULL;
+    rnl_status st = look_of(c, &l);
+    *title = st ? NULL : l->title;
+    return st;
+}
+
+/* The looks of the grid's units, in look[0..nc-1]. */
+static rnl_status looks_of(const rnl_grid_results *g, const cell_look **look, int max) {
+    if (g->nc > max) return rnl_fail(RNL_ERR_INTERNAL, "report: %d units, at most %d", g->nc, max);
+    rnl_status st = RNL_OK;
+    for (int c = 0; c < g->nc && !st; c++) st = look_of(g->cells[c], &look[c]);
+    return st;
+}
+
+/* ================================================================ the grid's runs === */
+
+const rnl_run *rnl_grid_group(const rnl_grid_results *g, int d, int c) {
+    return g->runs + (size_t)(d * g->nc + c) * (size_t)g->per;
+}
+
+int rnl_grid_group_complete(const rnl_grid_results *g, int d, int c) {
+    return rnl_runs_finished(rnl_grid_group(g, d, c), g->per);
+}
+
+const char *rnl_report_data_title(const rnl_grid_results *g, int d) {
+    const paper_row *p = paper_row_for(g->data[d]);
+    return p ? p->title : g->tag[d];
+}
+
+typedef struct {
+    int n;            /* finished seed runs that converged */
+    double train_m, train_s, valid_m, valid_s, test_m, test_s;
+} seed_stats;
+
+/* Mean and sample standard deviation (n - 1; 0 for one value, NAN for none). */
+static void mean_std(const double *x, int n, double *m, double *s) {
+    double a = 0, q = 0;
+    for (int i = 0; i < n; i++) a += x[i];
+    *m = n ? a / n : NAN;
+    for (int i = 0; i < n; i++) q += (x[i] - *m) * (x[i] - *m);
+    *s = n > 1 ? sqrt(q / (n - 1)) : n == 1 ? 0 : NAN;
+}
+
+static seed_stats group_stats(const rnl_grid_results *g, const rnl_run *r) {
+    seed_stats s;
+    double tr[256], va[256], te[256];
+    int n = 0;
+    for (int j = 0; j < g->seeds && n < 256; j++) {
+        const rnl_run *x = &r[g->trials + j];
+        if (x->state != RNL_RUN_OK) continue;
+        tr[n] = x->train_nll;
+        va[n] = x->valid_nll;
+        te[n] = x->test_nll;
+        n++;
+    }
+    s.n = n;
+    mean_std(tr, n, &s.train_m, &s.train_s);
+    mean_std(va, n, &s.valid_m, &s.valid_s);
+    mean_std(te, n, &s.test_m, &s.test_s);
+    return s;
+}
+
+/* ================================================================ the tables ======== */
+
+static rnl_status write_text(const char *dir, const char *name, rnl_buf *b) {
+    char path[4200];
+    rnl_status st = b->oom ? rnl_fail(RNL_ERR_NOMEM, "out of memory writing %s", name)
+                           : rnl_path_join(path, sizeof path, dir, name);
+    if (!st) st = rnl_write_file_atomic(path, b->p ? b->p : "", b->len);
+    rnl_buf_free(b);
+    return st;
+}
+
+#define MAX_CELLS 16
+
+static rnl_status write_table1(const rnl_grid_results *g) {
+    const cell_look *look[MAX_CELLS];
+    rnl_status st = looks_of(g, look, MAX_CELLS);
+    if (st) return st;
+    rnl_buf b = {0};
+    rnl_buf_printf(&b, "# Table 1 — units and parameters (music)\n\n"
+                       "Recurrent-layer parameters as the paper counts them (input and recurrent weights, "
+                       "biases, LSTM peepholes; the output layer excluded), measured by rnnlab "
+                       "(`params_recurrent` of summary.json), next to the paper's Table 1. "
+                       "`params_total` adds the 88-unit sigmoid output layer.\n\n"
+                       "| unit | units (rnnlab) | params_recurrent (rnnlab) | params_total (rnnlab) | paper |\n"
+                       "|---|---|---|---|---|\n");
+    for (int c = 0; c < g->nc; c++) {
+        const rnl_run *found = NULL;
+        for (int d = 0; d < g->nd && !found; d++) {
+            const rnl_run *r = rnl_grid_group(g, d, c);
+            for (int j = 0; j < g->per && !found; j++)
+                if (r[j].state == RNL_RUN_OK && r[j].params_recurrent > 0) found = &r[j];
+        }
+        if (found)
+            rnl_buf_printf(&b, "| %s | %ld | %ld | %ld | %d units, %s |\n", look[c]->title, found->hidden,
+                           found->params_recurrent, found->params_total, look[c]->paper_units, look[c]->paper_params);
+        else
+            rnl_buf_printf(&b, "| %s | — | — | — | %d units, %s |\n", look[c]->title, look[c]->paper_units,
+                           look[c]->paper_params);
+    }
+    rnl_buf_printf(&b, "\nThe paper's counts imply about 100 input units (its piano rolls are 93 to 108 keys wide); "
+                       "rnnlab's inputs are the 88 keys of the .mat files, so its input matrices W are smaller while "
+                       "the hidden sizes, the recurrent matrices U, the biases and the peepholes are the same.\n");
+    return write_text(g->out, "table1.md", &b);
+}
+
+static rnl_status write_table2(const rnl_grid_results *g) {
+    const cell_look *look[MAX_CELLS];
+    rnl_status st = looks_of(g, look, MAX_CELLS);
+    if (st) return st;
+    const int T = g->trials;
+    rnl_buf md = {0}, csv = {0};
+    rnl_buf_printf(&md, "# Table 2 — negative log-likelihood per predicted frame (nats), train / test\n\n"
+                        "rnnlab: mean ± standard deviation over %d training runs (seeds) at each unit's "
+                        "best learning rate from a %d-trial random search (log-uniform, natural log, "
+                        "U(%g, %g)); the search's own best trial is not one of them. The paper: one number "
+                        "per cell. Bold: the best test NLL of the row.\n\n",
+                    g->seeds, T, g->log_lo, g->log_hi);
+    rnl_buf_printf(&md, "| data set |");
+    for (int c = 0; c < g->nc; c++) rnl_buf_printf(&md, " %s |", look[c]->title);
+    rnl_buf_printf(&md, "\n|---|");
+    for (int c = 0; c < g->nc; c++) rnl_buf_printf(&md, "---|");
+    rnl_buf_printf(&md, "\n");
+    rnl_buf_printf(&csv, "data,cell,hidden,params_recurrent,lr,trials_ok,trials_failed,seeds_ok,train_mean,train_std,"
+                         "valid_mean,valid_std,test_mean,test_std,best_trial_train,best_trial_valid,"
+                         "best_trial_test,paper_train,paper_test\n");
+    rnl_buf details = {0};
+    rnl_buf_printf(&details, "\nSearch and seed runs:\n\n| data set | unit | best lr | trials ok / diverged | "
+                             "best trial: valid / test | seed runs ok | seed best epochs | seed valid |\n"
+                             "|---|---|---|---|---|---|---|---|\n");
+    for (int d = 0; d < g->nd; d++) {
+        const paper_row *p = paper_row_for(g->data[d]);
+        const char *title = rnl_report_data_title(g, d);
+        seed_stats ss[MAX_CELLS];
+        int best_c = -1, paper_best = -1;
+        for (int c = 0; c < g->nc; c++) {
+            ss[c] = group_stats(g, rnl_grid_group(g, d, c));
+            if (ss[c].n && (best_c < 0 || ss[c].test_m < ss[best_c].test_m)) best_c = c;
+            if (p && (paper_best < 0 || p->test[look[c]->col] < p->test[look[paper_best]->col])) paper_best = c;
+        }
+        rnl_buf_printf(&md, "| %s (rnnlab) |", title);
+        for (int c = 0; c < g->nc; c++) {
+            if (!ss[c].n) {
+                rnl_buf_printf(&md, " — |");
+                continue;
+            }
+            const char *bo = c == best_c ? "**" : "";
+            rnl_buf_printf(&md, " %.2f ± %.2f / %s%.2f ± %.2f%s |", ss[c].train_m, ss[c].train_s, bo, ss[c].test_m,
+                           ss[c].test_s, bo);
+        }
+        rnl_buf_printf(&md, "\n");
+        if (p) {
+            rnl_buf_printf(&md, "| %s (paper) |", title);
+            for (int c = 0; c < g->nc; c++) {
+                const int pc = look[c]->col;
+                const char *bo = c == paper_best ? "**" : "";
+                rnl_buf_printf(&md, " %.2f / %s%.2f%s |", p->train[pc], bo, p->test[pc], bo);
+            }
+            rnl_buf_printf(&md, "\n");
+        }
+        for (int c = 0; c < g->nc; c++) {
+            const rnl_run *r = rnl_grid_group(g, d, c);
+            const int pc = look[c]->col, searched = rnl_runs_finished(r, T);
+            int ok = 0, failed = 0, bi = rnl_runs_best(r, T);
+            for (int k = 0; k < T; k++) {
+                ok += r[k].state == RNL_RUN_OK;
+                failed += r[k].state == RNL_RUN_FAILED;
+            }
+            const rnl_run *bt = bi >= 0 ? &r[bi] : NULL;
+            long hidden = 0, prec = 0;
+            for (int j = 0; j < g->per; j++)
+                if (r[j].state == RNL_RUN_OK) {
+                    hidden = r[j].hidden;
+                    prec = r[j].params_recurrent;
+                }
+            rnl_buf_printf(&csv, "%s,%s,", g->tag[d], rnl_cell_name(g->cells[c]));
+            if (prec) rnl_buf_printf(&csv, "%ld,%ld", hidden, prec);
+            else rnl_buf_printf(&csv, ",");
+            rnl_buf_printf(&csv, ",");
+            if (bt && searched) rnl_buf_json_number(&csv, bt->o.lr);
+            rnl_buf_printf(&csv, ",%d,%d,%d", ok, failed, ss[c].n);
+            const double v[] = {ss[c].train_m, ss[c].train_s, ss[c].valid_m, ss[c].valid_s, ss[c].test_m, ss[c].test_s,
+                                bt ? bt->train_nll : NAN, bt ? bt->valid_nll : NAN, bt ? bt->test_nll : NAN,
+                                p ? p->train[pc] : NAN, p ? p->test[pc] : NAN};
+            for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+                rnl_buf_printf(&csv, ",");
+                if (isfinite(v[i])) rnl_buf_printf(&csv, "%.6f", v[i]);
+            }
+            rnl_buf_printf(&csv, "\n");
+            rnl_buf_printf(&details, "| %s | %s |", title, look[c]->title);
+            if (bt && searched) rnl_buf_printf(&details, " %.3g |", bt->o.lr);
+            else rnl_buf_printf(&details, " (searching) |");
+            rnl_buf_printf(&details, " %d / %d of %d |", ok, failed, T);
+            if (bt) rnl_buf_printf(&details, " %.3f / %.3f |", bt->valid_nll, bt->test_nll);
+            else rnl_buf_printf(&details, " — |");
+            rnl_buf_printf(&details, " %d of %d |", ss[c].n, g->seeds);
+            for (int j = 0; j < g->seeds; j++) {
+                const rnl_run *x = &r[T + j];
+                if (x->state == RNL_RUN_OK) rnl_buf_printf(&details, "%s%d", j ? ", " : " ", x->best_epoch);
+                else rnl_buf_printf(&details, "%s%s", j ? ", " : " ", x->state == RNL_RUN_FAILED ? "diverged" : "—");
+            }
+            if (ss[c].n) rnl_buf_printf(&details, " | %.3f ± %.3f |\n", ss[c].valid_m, ss[c].valid_s);
+            else rnl_buf_printf(&details, " | — |\n");
+        }
+    }
+    rnl_buf_append(&md, details.p ? details.p : "", details.len);
+    rnl_buf_free(&details);
+    st = write_text(g->out, "table2.md", &md);
+    if (!st) st = write_text(g->out, "table2.csv", &csv);
+    else rnl_buf_free(&csv);
+    return st;
+}
+
+rnl_status rnl_report_tables(const rnl_grid_results *g) {
+    rnl_status st = write_table1(g);
+    return st ? st : write_table2(g);
+}
