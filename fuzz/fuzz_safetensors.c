@@ -1,12 +1,13 @@
 /* fuzz_safetensors.c — libFuzzer harness for the safetensors reader.
  *
- * Parses the input as a whole file; on success reads every tensor's data through
- * rnl_st_to_real into a scratch buffer and every metadata pair, so that any pointer the
- * reader formed outside the buffer is caught by AddressSanitizer.
+ * Parses the input as a whole file without failing on a checksum mismatch (almost every
+ * mutation of a checksummed seed is one, and the checks behind it deserve the fuzzing too);
+ * on success reads every tensor's data through rnl_st_to_real into a scratch buffer and every
+ * metadata pair, so that any pointer the reader formed outside the buffer is caught by
+ * AddressSanitizer. The verifying parse must agree: it succeeds exactly when the unverified
+ * one did and the checksum is absent or matches.
  *
- *   clang -fsanitize=fuzzer,address -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc \
- *       fuzz/fuzz_safetensors.c src/safetensors.c src/json.c src/util.c src/error.c -lm
- *   ./a.out -max_total_time=60 fuzz/corpus/safetensors
+ *   make fuzz-run FUZZ_ONLY=build-fuzz/fuzz_safetensors FUZZ_SECONDS=60
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,11 +19,20 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    rnl_st_file *f = NULL;
-    if (rnl_st_parse(data, size, "fuzz", &f) != RNL_OK) {
-        if (f) abort(); /* a failed parse must not hand out a file */
+    rnl_st_file *f = NULL, *g = NULL;
+    rnl_status st = rnl_st_parse_unverified(data, size, "fuzz", &f);
+    rnl_status sv = rnl_st_parse(data, size, "fuzz", &g);
+    if ((sv == RNL_OK) != (g != NULL)) abort();
+    rnl_st_free(g);
+    if (st != RNL_OK) {
+        if (f || sv == RNL_OK) abort(); /* a failed parse hands out no file; verifying is stricter */
         return 0;
     }
+    uint32_t stored, computed;
+    rnl_st_sum sum = rnl_st_checksum(f, &stored, &computed);
+    if ((sv == RNL_OK) != (sum != RNL_ST_SUM_MISMATCH)) abort(); /* only a mismatch differs */
+    if (sum != RNL_ST_SUM_ABSENT && (sum == RNL_ST_SUM_MATCH) != (stored == computed)) abort();
+    if (rnl_st_meta(f, RNL_ST_CHECKSUM_KEY)) abort(); /* the entry is not metadata */
     volatile unsigned sink = 0;
     for (int i = 0; i < rnl_st_count(f); i++) {
         const rnl_st_tensor *t = rnl_st_get(f, i);

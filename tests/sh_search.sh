@@ -82,6 +82,8 @@ check '[ $rc -eq 2 ] && grep -q "out" "$tmp/err"' "search without --out: rc $rc"
 # RMSProp, clipping and a float-safe loss keep even lr = 10 (train's limit) finite, so the
 # divergence is made: trial-02 of a finished search gets its resume state rolled back one
 # epoch with every parameter set to +-3.4e38; resumed, its loss overflows (train exits 5).
+# Its checksum entry is blanked (as many spaces), so the edited file loads unchecked, as one
+# written by another program would; with the entry it would be refused as damaged.
 cp -r "$tmp/j2" "$tmp/div"
 poison() {   # $1 = run directory
     f="$1/state.safetensors"
@@ -96,6 +98,8 @@ poison() {   # $1 = run directory
     printf '1' | dd of="$f" bs=1 seek=$((e + 9)) conv=notrunc 2>/dev/null
     d=$(grep -obUa '"done":"1"' "$f" | cut -d: -f1)
     printf '0' | dd of="$f" bs=1 seek=$((d + 8)) conv=notrunc 2>/dev/null
+    c=$(grep -obUa ',"rnnlab_checksum":"crc32c:[0-9a-f]*"' "$f" | cut -d: -f1)
+    printf '%36s' '' | dd of="$f" bs=1 seek="$c" conv=notrunc 2>/dev/null
 }
 poison "$tmp/div/trial-02"
 check 'grep -qa "\"epoch\":\"1\"" "$tmp/div/trial-02/state.safetensors"' "could not prepare the diverging state"

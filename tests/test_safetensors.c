@@ -1,6 +1,8 @@
 /* test_safetensors.c — the safetensors reader and writer: round trips of every dtype, the
- * exact bytes of the format against hand-built files, and a catalogue of malformed files that
- * must all be refused with RNL_ERR_DATA (regressions from fuzzing included). */
+ * exact bytes of the format against hand-built files, a catalogue of malformed files that
+ * must all be refused with RNL_ERR_DATA (regressions from fuzzing included), and the
+ * checksum: CRC-32C's twins against its definition, and every changed data byte or header
+ * field of a written file refused. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "io/checksum.h"
 #include "io/json.h"
 #include "rnnlab.h"
 #include "io/safetensors.h"
@@ -235,20 +238,25 @@ static void test_header_bytes(void) {
     rnl_st_writer_free(w);
 }
 
-/* The writer's output equals a file built here byte by byte from the format's definition. */
+/* The writer's output equals a file built here byte by byte from the format's definition.
+ * The checksum 28394a5b is CRC-32C of M = u64(1) str("w") str("F32") u64(1) u64(2) u64(0)
+ * u64(8) u64(1) str("k") str("v") u64(8) and the 8 data bytes (safetensors.h), computed
+ * outside rnnlab (a bit-at-a-time CRC-32C in Python); test_checksum_message checks the same
+ * message with this file's bitwise CRC. */
 static void test_hand_built_write(void) {
     static const char hdr[] =
-        "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],"
-        "\"data_offsets\":[0,8]}}"; /* 79 bytes, padded with one space to 80 = 0x50 */
-    unsigned char want[96];
-    static const unsigned char len_le[8] = {0x50, 0, 0, 0, 0, 0, 0, 0};
+        "{\"__metadata__\":{\"k\":\"v\",\"rnnlab_checksum\":\"crc32c:28394a5b\"},"
+        "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+    /* 115 bytes, padded with 5 spaces to 120 = 0x78 */
+    unsigned char want[136];
+    static const unsigned char len_le[8] = {0x78, 0, 0, 0, 0, 0, 0, 0};
     memcpy(want, len_le, 8);
-    memcpy(want + 8, hdr, 79);
-    want[87] = ' ';
+    memcpy(want + 8, hdr, 115);
+    memset(want + 123, ' ', 5);
     static const unsigned char vals[8] = {0x00, 0x00, 0x80, 0x3f,  /* 1.0f */
                                           0x00, 0x00, 0x00, 0xc0}; /* -2.0f */
-    memcpy(want + 88, vals, 8);
-    CHECK(sizeof hdr - 1 == 79, "hand header is 79 bytes");
+    memcpy(want + 128, vals, 8);
+    CHECK(sizeof hdr - 1 == 115, "hand header is 115 bytes");
 
     rnl_st_writer *w;
     rnl_st_writer_create(&w);
@@ -266,11 +274,14 @@ static void test_hand_built_write(void) {
     free(bytes);
     rnl_st_writer_free(w);
 
-    /* No metadata, no tensors: "{}" padded to 8. */
+    /* No metadata, no tensors: the checksum alone (CRC-32C of u64(0) u64(0) u64(0)), its
+     * 54 bytes padded to 56. */
     rnl_st_writer_create(&w);
-    static const unsigned char empty[16] = {8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ',
-                                            ' ', ' '};
-    CHECK(rnl_st_serialize(w, &bytes, &n) == RNL_OK && n == 16 && !memcmp(bytes, empty, 16),
+    static const char ehdr[] = "{\"__metadata__\":{\"rnnlab_checksum\":\"crc32c:84fbecee\"}}  ";
+    unsigned char empty[64] = {56, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(sizeof ehdr - 1 == 56, "empty header is 56 bytes");
+    memcpy(empty + 8, ehdr, 56);
+    CHECK(rnl_st_serialize(w, &bytes, &n) == RNL_OK && n == 64 && !memcmp(bytes, empty, 64),
           "empty file bytes");
     free(bytes);
     rnl_st_writer_free(w);
@@ -537,6 +548,365 @@ static void test_corruptions(void) {
 }
 
 /* ------------------------------------------------------------------------------------------
+ * Checksum: CRC-32C itself, then the checksum entry of written files
+ * ---------------------------------------------------------------------------------------- */
+
+/* CRC-32C straight from its definition (checksum.h), one bit at a time: the register preset
+ * to ones, each message bit (least significant first) shifted in against the reflected
+ * polynomial 0x82F63B78, the result inverted. Slow and obviously right. */
+static uint32_t crc32c_bitwise(uint32_t crc, const unsigned char *p, size_t n) {
+    uint32_t r = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        r ^= p[i];
+        for (int k = 0; k < 8; k++) r = (r >> 1) ^ (r & 1u ? 0x82F63B78u : 0u);
+    }
+    return ~r;
+}
+
+/* A reproducible byte stream (xorshift64*). */
+static void fill_bytes(unsigned char *p, size_t n, uint64_t seed) {
+    uint64_t x = seed | 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        p[i] = (unsigned char)((x * 0x2545F4914F6CDD1Dull) >> 56);
+    }
+}
+
+static void test_crc32c(void) {
+    /* The check value of the CRC catalogue and the four CRC-32C vectors of RFC 3720 B.4. */
+    const unsigned char *digits = (const unsigned char *)"123456789";
+    CHECK(rnl_crc32c_plain(0, digits, 9) == 0xE3069283u, "plain CRC-32C(123456789) = %08x",
+          rnl_crc32c_plain(0, digits, 9));
+    CHECK(rnl_crc32c(0, digits, 9) == 0xE3069283u, "%s CRC-32C(123456789) = %08x",
+          rnl_crc32c_impl(), rnl_crc32c(0, digits, 9));
+    CHECK(crc32c_bitwise(0, digits, 9) == 0xE3069283u, "bitwise CRC-32C(123456789)");
+    unsigned char v[4][32];
+    static const uint32_t want[4] = {0x8A9136AAu, 0x62A8AB43u, 0x46DD794Eu, 0x113FDB5Cu};
+    for (int i = 0; i < 32; i++) {
+        v[0][i] = 0;
+        v[1][i] = 0xff;
+        v[2][i] = (unsigned char)i;
+        v[3][i] = (unsigned char)(31 - i);
+    }
+    for (int k = 0; k < 4; k++)
+        CHECK(rnl_crc32c_plain(0, v[k], 32) == want[k] && rnl_crc32c(0, v[k], 32) == want[k],
+              "RFC 3720 vector %d: plain %08x, %s %08x, want %08x", k,
+              rnl_crc32c_plain(0, v[k], 32), rnl_crc32c_impl(), rnl_crc32c(0, v[k], 32),
+              want[k]);
+    CHECK(rnl_crc32c(0, NULL, 0) == 0 && rnl_crc32c_plain(0, NULL, 0) == 0, "empty message");
+
+    /* Every entry of the table: each one-byte message, against the bitwise definition. */
+    int bad = 0;
+    for (int b = 0; b < 256; b++) {
+        unsigned char c = (unsigned char)b;
+        uint32_t ref = crc32c_bitwise(0, &c, 1);
+        bad += rnl_crc32c_plain(0, &c, 1) != ref || rnl_crc32c(0, &c, 1) != ref;
+    }
+    CHECK(bad == 0, "%d one-byte messages differ from the bitwise CRC", bad);
+
+    /* Plain and fast agree (and equal the bitwise CRC) on every length 0..600 at every
+     * alignment 0..15, and on a few long buffers. */
+    enum { BIG = (1 << 20) + 16 + 7 };
+    unsigned char *buf = malloc(BIG);
+    fill_bytes(buf, BIG, 42);
+    bad = 0;
+    int tried = 0;
+    for (size_t align = 0; align < 16; align++)
+        for (size_t len = 0; len <= 600; len++, tried++) {
+            uint32_t ref = crc32c_bitwise(0, buf + align, len);
+            bad += rnl_crc32c_plain(0, buf + align, len) != ref ||
+                   rnl_crc32c(0, buf + align, len) != ref;
+        }
+    CHECK(tried == 16 * 601 && bad == 0, "%d of %d lengths/alignments differ", bad, tried);
+    static const size_t big_lens[] = {4096, 65537, (1 << 20) + 7};
+    for (size_t i = 0; i < sizeof big_lens / sizeof big_lens[0]; i++)
+        for (size_t align = 0; align < 16; align += 5) {
+            uint32_t ref = crc32c_bitwise(0, buf + align, big_lens[i]);
+            CHECK(rnl_crc32c(0, buf + align, big_lens[i]) == ref &&
+                      rnl_crc32c_plain(0, buf + align, big_lens[i]) == ref,
+                  "length %zu at alignment %zu", big_lens[i], align);
+        }
+    /* Incremental: any split of a message gives the whole message's CRC. */
+    uint32_t whole = rnl_crc32c(0, buf, 1000);
+    bad = 0;
+    for (size_t cut = 0; cut <= 1000; cut++) {
+        bad += rnl_crc32c(rnl_crc32c(0, buf, cut), buf + cut, 1000 - cut) != whole;
+        bad += rnl_crc32c_plain(rnl_crc32c_plain(0, buf, cut), buf + cut, 1000 - cut) != whole;
+    }
+    CHECK(bad == 0, "%d splits of a 1000-byte message differ from it whole", bad);
+    free(buf);
+}
+
+/* The checksum entry of the file at b: its 8 hex digits (a pointer into b), or NULL. */
+static unsigned char *find_sum(unsigned char *b, size_t n) {
+    static const char key[] = "\"" RNL_ST_CHECKSUM_KEY "\":\"crc32c:";
+    size_t k = sizeof key - 1;
+    for (size_t i = 8; i + k + 8 <= n; i++)
+        if (memcmp(b + i, key, k) == 0) return b + i + k;
+    return NULL;
+}
+
+/* A copy of the file at b (n bytes) whose header has its first `from` replaced by `to`, the
+ * header length adjusted and the data region kept; NULL if `from` is not in the header. */
+static unsigned char *rewrite_header(const unsigned char *b, size_t n, const char *from,
+                                     const char *to, size_t *out_n) {
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)b[i] << (8 * i);
+    size_t fl = strlen(from), tl = strlen(to), at = 0;
+    int found = 0;
+    for (size_t i = 8; !found && i + fl <= 8 + hlen; i++)
+        if (memcmp(b + i, from, fl) == 0) {
+            found = 1;
+            at = i;
+        }
+    if (!found) return NULL;
+    uint64_t nh = hlen - fl + tl;
+    *out_n = n - fl + tl;
+    unsigned char *o = malloc(*out_n);
+    for (int i = 0; i < 8; i++) o[i] = (unsigned char)(nh >> (8 * i));
+    memcpy(o + 8, b + 8, at - 8);
+    memcpy(o + at, to, tl);
+    memcpy(o + at + tl, b + at + fl, n - at - fl);
+    return o;
+}
+
+/* The file of the checksum tests: tensors of every kind of field and metadata. */
+static void checksum_file(unsigned char **bytes, size_t *n) {
+    rnl_st_writer *w;
+    rnl_st_writer_create(&w);
+    float x[6] = {1, 2, 3, 4, 5, 6};
+    unsigned char u[4] = {1, 2, 3, 4};
+    int64_t s23[2] = {2, 3}, s4[1] = {4};
+    CHECK(rnl_st_add(w, "rnn.0.W", RNL_ST_F32, 2, s23, x) == RNL_OK, "add W");
+    CHECK(rnl_st_add(w, "a", RNL_ST_U8, 1, s4, u) == RNL_OK, "add a");
+    /* b holds a's bytes: only their data_offsets tell them apart */
+    CHECK(rnl_st_add(w, "b", RNL_ST_U8, 1, s4, u) == RNL_OK, "add b");
+    CHECK(rnl_st_add_meta(w, "cell", "gru") == RNL_OK, "meta cell");
+    CHECK(rnl_st_add_meta(w, "epoch", "12") == RNL_OK, "meta epoch");
+    CHECK(rnl_st_serialize(w, bytes, n) == RNL_OK, "serialize: %s", rnl_last_error());
+    rnl_st_writer_free(w);
+}
+
+/* The file must be refused by rnl_st_parse with a checksum mismatch naming `what`, and be
+ * otherwise valid: rnl_st_parse_unverified accepts it and reports MISMATCH. */
+static void expect_mismatch(const unsigned char *b, size_t n, const char *what) {
+    rnl_st_file *f = NULL;
+    rnl_status st = rnl_st_parse(b, n, what, &f);
+    CHECK(st == RNL_ERR_DATA && f == NULL, "%s: status %d", what, (int)st);
+    CHECK(strstr(rnl_last_error(), what) && strstr(rnl_last_error(), "checksum mismatch") &&
+              strstr(rnl_last_error(), "expected crc32c:") && !strchr(rnl_last_error(), '\n'),
+          "%s: message '%s'", what, rnl_last_error());
+    st = rnl_st_parse_unverified(b, n, what, &f);
+    uint32_t stored = 0, computed = 0;
+    CHECK(st == RNL_OK && rnl_st_checksum(f, &stored, &computed) == RNL_ST_SUM_MISMATCH &&
+              stored != computed,
+          "%s: unverified parse: status %d (%s)", what, (int)st, rnl_last_error());
+    rnl_st_free(f);
+}
+
+/* What the writer stores: the entry, last in __metadata__, hidden from the metadata
+ * accessors, matching; the same input gives the same bytes. */
+static void test_checksum_written(void) {
+    unsigned char *b, *b2;
+    size_t n, n2;
+    checksum_file(&b, &n);
+    checksum_file(&b2, &n2);
+    CHECK(n == n2 && memcmp(b, b2, n) == 0, "the same input gives the same bytes");
+    free(b2);
+    unsigned char *hex = find_sum(b, n);
+    CHECK(hex != NULL && hex[8] == '"' && hex[9] == '}', "checksum entry last in __metadata__");
+    rnl_st_file *f;
+    CHECK(rnl_st_parse(b, n, "sum", &f) == RNL_OK, "parse: %s", rnl_last_error());
+    uint32_t stored = 1, computed = 2;
+    CHECK(rnl_st_checksum(f, &stored, &computed) == RNL_ST_SUM_MATCH && stored == computed,
+          "checksum matches: %08x %08x", stored, computed);
+    char want[9];
+    snprintf(want, sizeof want, "%08x", stored);
+    CHECK(hex && memcmp(hex, want, 8) == 0, "stored value is the lowercase hex of the CRC");
+    CHECK(rnl_st_meta(f, RNL_ST_CHECKSUM_KEY) == NULL && rnl_st_meta_count(f) == 2,
+          "the checksum is not among the metadata (%d pairs)", rnl_st_meta_count(f));
+    const char *k, *v;
+    rnl_st_meta_get(f, 1, &k, &v);
+    CHECK(k && !strcmp(k, "epoch") && !strcmp(v, "12"), "metadata kept in order");
+    rnl_st_free(f);
+
+    /* The message M of safetensors.h, built here by hand from the definition, and this
+     * file's bitwise CRC give the stored value. */
+    rnl_buf m = {0};
+    unsigned char le[8];
+#define U64(v)                                                                        \
+    do {                                                                              \
+        for (int i_ = 0; i_ < 8; i_++) le[i_] = (unsigned char)((uint64_t)(v) >> (8 * i_)); \
+        rnl_buf_append(&m, le, 8);                                                    \
+    } while (0)
+#define STR(s)                  \
+    do {                        \
+        U64(strlen(s));         \
+        rnl_buf_append(&m, s, strlen(s)); \
+    } while (0)
+    U64(3);
+    STR("rnn.0.W"); STR("F32"); U64(2); U64(2); U64(3); U64(0); U64(24);
+    STR("a"); STR("U8"); U64(1); U64(4); U64(24); U64(28);
+    STR("b"); STR("U8"); U64(1); U64(4); U64(28); U64(32);
+    U64(2);
+    STR("cell"); STR("gru"); STR("epoch"); STR("12");
+    U64(32);
+    rnl_buf_append(&m, b + n - 32, 32);
+#undef U64
+#undef STR
+    CHECK(!m.oom && crc32c_bitwise(0, (const unsigned char *)m.p, m.len) == stored,
+          "CRC of the message built by hand: %08x, stored %08x",
+          crc32c_bitwise(0, (const unsigned char *)m.p, m.len), stored);
+    rnl_buf_free(&m);
+
+    /* The writer keeps the key for itself. */
+    rnl_st_writer *w;
+    rnl_st_writer_create(&w);
+    CHECK(rnl_st_add_meta(w, RNL_ST_CHECKSUM_KEY, "crc32c:00000000") == RNL_ERR_USAGE &&
+              strstr(rnl_last_error(), "reserved"),
+          "the checksum key is reserved: %s", rnl_last_error());
+    rnl_st_writer_free(w);
+    free(b);
+}
+
+/* Any changed byte of the data, and any change of a field that matters, is refused. */
+static void test_checksum_changes(const char *dir) {
+    unsigned char *b;
+    size_t n;
+    checksum_file(&b, &n);
+    /* Every bit of every data byte, one at a time. */
+    int bad = 0, tried = 0;
+    for (size_t i = n - 32; i < n; i++)
+        for (int bit = 0; bit < 8; bit++, tried++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            rnl_st_file *f = NULL;
+            rnl_status st = rnl_st_parse(b, n, "flip", &f);
+            bad += st != RNL_ERR_DATA || !strstr(rnl_last_error(), "flip: checksum mismatch");
+            rnl_st_free(f);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    CHECK(tried == 256 && bad == 0, "%d of %d flipped data bits were not refused", bad, tried);
+    b[n - 1] ^= 0xff;
+    expect_mismatch(b, n, "last-byte");
+    b[n - 1] ^= 0xff;
+
+    /* Through a file: the message names it. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/flipped.safetensors", dir);
+    b[n - 20] ^= 0x01;
+    CHECK(rnl_write_file_atomic(path, b, n) == RNL_OK, "write flipped file");
+    rnl_st_file *f = (rnl_st_file *)1;
+    CHECK(rnl_st_read(path, &f) == RNL_ERR_DATA && f == NULL, "flipped file refused");
+    char want[1200];
+    snprintf(want, sizeof want, "%s: checksum mismatch (the file was changed or damaged after "
+             "rnnlab wrote it): expected crc32c:", path);
+    CHECK(strncmp(rnl_last_error(), want, strlen(want)) == 0, "message: '%s'", rnl_last_error());
+    b[n - 20] ^= 0x01;
+    CHECK(rnl_write_file_atomic(path, b, n) == RNL_OK && rnl_st_read(path, &f) == RNL_OK,
+          "the untouched file reads: %s", rnl_last_error());
+    rnl_st_free(f);
+    unlink(path);
+
+    /* Header fields, each changed so that the file stays valid safetensors. */
+    static const struct {
+        const char *what, *from, *to;
+    } k_changes[] = {
+        {"meta-value", "\"gru\"", "\"grv\""},
+        {"meta-value-longer", "\"12\"", "\"120\""},
+        {"meta-key", "\"cell\"", "\"celm\""},
+        {"meta-added", "\"cell\":", "\"x\":\"y\",\"cell\":"},
+        {"meta-removed", "\"epoch\":\"12\",", ""},
+        {"meta-reordered", "\"cell\":\"gru\",\"epoch\":\"12\"", "\"epoch\":\"12\",\"cell\":\"gru\""},
+        {"name", "\"rnn.0.W\"", "\"rnn.1.W\""},
+        {"shape", "[2,3]", "[3,2]"},
+        {"shape-rank", "[2,3]", "[6]"},
+        {"dtype", "\"F32\"", "\"I32\""},
+        {"offsets", "\"data_offsets\":[24,28]", "\"data_offsets\":[28,32]"},
+        {"tensor-removed", ",\"b\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[28,32]}", ""},
+    };
+    for (size_t i = 0; i < sizeof k_changes / sizeof k_changes[0]; i++) {
+        size_t m;
+        unsigned char *c = b;
+        /* the offsets of a and b swap: two steps through a placeholder */
+        if (!strcmp(k_changes[i].what, "offsets")) {
+            unsigned char *c1 = rewrite_header(b, n, "[28,32]", "[XX,YY]", &m);
+            unsigned char *c2 = c1 ? rewrite_header(c1, m, "[24,28]", "[28,32]", &m) : NULL;
+            c = c2 ? rewrite_header(c2, m, "[XX,YY]", "[24,28]", &m) : NULL;
+            free(c1);
+            free(c2);
+        } else {
+            c = rewrite_header(b, n, k_changes[i].from, k_changes[i].to, &m);
+        }
+        CHECK(c != NULL, "%s: pattern not in the header", k_changes[i].what);
+        if (c) expect_mismatch(c, m, k_changes[i].what);
+        free(c);
+    }
+    free(b);
+}
+
+/* A file without the entry is accepted unchecked; a malformed entry is refused. */
+static void test_checksum_absent_malformed(void) {
+    unsigned char *b;
+    size_t n;
+    checksum_file(&b, &n);
+    unsigned char *hex = find_sum(b, n);
+    CHECK(hex != NULL, "entry found");
+    if (!hex) {
+        free(b);
+        return;
+    }
+    char entry[64];
+    snprintf(entry, sizeof entry, ",\"" RNL_ST_CHECKSUM_KEY "\":\"crc32c:%.8s\"", (char *)hex);
+
+    /* Removed (as a file written by Python's safetensors has none), even with changed data. */
+    size_t m;
+    unsigned char *c = rewrite_header(b, n, entry, "", &m);
+    CHECK(c != NULL, "entry removed");
+    if (c) {
+        c[m - 1] ^= 0xff;
+        rnl_st_file *f;
+        CHECK(rnl_st_parse(c, m, "nosum", &f) == RNL_OK, "no checksum: accepted: %s",
+              rnl_last_error());
+        CHECK(f && rnl_st_checksum(f, NULL, NULL) == RNL_ST_SUM_ABSENT &&
+                  rnl_st_meta_count(f) == 2 && rnl_st_count(f) == 3,
+              "no checksum: ABSENT, the rest intact");
+        rnl_st_free(f);
+    }
+    free(c);
+
+    /* Malformed values: each refused, naming the file and the key, even by the unverified
+     * parse. */
+    static const char *const k_bad[] = {
+        "",           "crc32c:",          "crc32c:1234567",   "crc32c:123456789",
+        "crc32c:ABCDEF01", "crc32c:1234567g", "crc32:12345678", "CRC32C:12345678",
+        "sha256:12345678", " crc32c:12345678", "crc32c:12345678 ", "crc32c:-1234567",
+        "crc32c:0x123456",
+    };
+    char from[64];
+    snprintf(from, sizeof from, "\"crc32c:%.8s\"", (char *)hex);
+    for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
+        char to[64];
+        snprintf(to, sizeof to, "\"%s\"", k_bad[i]);
+        c = rewrite_header(b, n, from, to, &m);
+        rnl_st_file *f = NULL;
+        rnl_status st = c ? rnl_st_parse(c, m, "badsum", &f) : RNL_OK;
+        CHECK(st == RNL_ERR_DATA && strstr(rnl_last_error(), "badsum: metadata \"" RNL_ST_CHECKSUM_KEY "\""),
+              "'%s': status %d, '%s'", k_bad[i], (int)st, rnl_last_error());
+        st = c ? rnl_st_parse_unverified(c, m, "badsum", &f) : RNL_OK;
+        CHECK(st == RNL_ERR_DATA && f == NULL, "'%s': unverified parse also refuses", k_bad[i]);
+        free(c);
+    }
+    c = rewrite_header(b, n, from, "7", &m);
+    CHECK(c && parse_status(c, m, "numsum") == RNL_ERR_DATA &&
+              strstr(rnl_last_error(), "not a string"),
+          "a number as the checksum: %s", rnl_last_error());
+    free(c);
+    free(b);
+}
+
+/* ------------------------------------------------------------------------------------------
  * Writer errors
  * ---------------------------------------------------------------------------------------- */
 
@@ -595,6 +965,10 @@ int main(void) {
     test_edge_valid();
     test_to_real_errors();
     test_corruptions();
+    test_crc32c();
+    test_checksum_written();
+    test_checksum_changes(dir);
+    test_checksum_absent_malformed();
     test_writer_errors(dir);
     CHECK(rmdir(dir) == 0, "test directory left empty");
     return CHECK_DONE("test_safetensors");

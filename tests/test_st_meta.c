@@ -81,6 +81,12 @@ int main(void) {
     const char *bad[] = {"over", "sign", "minus", "hex", "blank", "trail", "empty", "frac", "absent"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) refused(rnl_st_meta_u64(f, bad[i], &u), bad[i], bad[i]);
     CHECK(u == 5, "u64 untouched on failure");
+
+    /* The writer's checksum entry is the format's, not a metadata key the getters see. */
+    CHECK(rnl_st_checksum(f, NULL, NULL) == RNL_ST_SUM_MATCH, "the file carries a checksum");
+    refused(rnl_st_meta_long(f, RNL_ST_CHECKSUM_KEY, LONG_MIN, LONG_MAX, &l), RNL_ST_CHECKSUM_KEY,
+            "the checksum entry is not metadata");
+    CHECK(strstr(rnl_last_error(), "missing") != NULL, "it is missing: %s", rnl_last_error());
     rnl_st_free(f);
     return CHECK_DONE("st_meta");
 }

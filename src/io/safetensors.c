@@ -3,7 +3,8 @@
  * The reader treats every file as hostile: the 8-byte header length is checked against the
  * file size and a 100 MB limit before anything is allocated for it, the header goes through
  * the strict JSON reader, and every size and offset is checked with overflow-safe arithmetic
- * before any pointer into the data region is formed. */
+ * before any pointer into the data region is formed. The checksum (safetensors.h) is checked
+ * last, once the header is known to describe the file. */
 #include "io/safetensors.h"
 
 #include <errno.h>
@@ -14,11 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/checksum.h"
 #include "io/json.h"
 #include "io/util.h"
 
 #define ST_MAX_HEADER ((uint64_t)100 * 1000 * 1000) /* bytes of JSON header accepted */
 #define ST_META "__metadata__"                      /* the reserved metadata key */
+#define ST_SUM_PREFIX "crc32c:"                     /* the checksum value: prefix, then */
+#define ST_SUM_HEX 8                                /* this many lowercase hex digits */
 
 /* ------------------------------------------------------------------------------------------
  * Types
@@ -35,8 +39,11 @@ struct rnl_st_file {
     size_t size;             /* bytes in buf */
     rnl_st_tensor *tensors;  /* [count] in header order */
     int count;               /* tensors */
-    st_pair *meta;           /* [nmeta] metadata in header order */
+    st_pair *meta;           /* [nmeta] metadata in header order, the checksum left out */
     int nmeta;               /* metadata pairs */
+    rnl_st_sum sum;          /* how the checksum compared */
+    uint32_t sum_stored;     /* the checksum in the file (when sum != ABSENT) */
+    uint32_t sum_computed;   /* the one recomputed from the file (when sum != ABSENT) */
 };
 
 typedef struct {
@@ -108,6 +115,58 @@ static size_t shape_numel(int ndim, const int64_t *shape, int *ok) {
 }
 
 /* ------------------------------------------------------------------------------------------
+ * Checksum: CRC-32C of the message M of safetensors.h, fed piece by piece; the writer and the
+ * reader both build M with these functions
+ * ---------------------------------------------------------------------------------------- */
+
+/* M ||= u64(v): 8 little-endian bytes */
+static uint32_t sum_u64(uint32_t crc, uint64_t v) {
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+    return rnl_crc32c(crc, b, sizeof b);
+}
+
+/* M ||= str(s) = u64(strlen(s)) || s */
+static uint32_t sum_str(uint32_t crc, const char *s) {
+    size_t n = strlen(s);
+    return rnl_crc32c(sum_u64(crc, n), s, n);
+}
+
+/* M ||= one tensor's entry: name, dtype, ndim, dims, data_offsets [a, b) */
+static uint32_t sum_tensor(uint32_t crc, const char *name, rnl_st_dtype dtype, int ndim,
+                           const int64_t *shape, uint64_t a, uint64_t b) {
+    crc = sum_str(sum_str(crc, name), k_dtype_names[dtype]);
+    crc = sum_u64(crc, (uint64_t)ndim);
+    for (int d = 0; d < ndim; d++) crc = sum_u64(crc, (uint64_t)shape[d]);
+    return sum_u64(sum_u64(crc, a), b);
+}
+
+/* M ||= the data region's length and bytes */
+static uint32_t sum_data(uint32_t crc, const unsigned char *data, uint64_t n) {
+    return rnl_crc32c(sum_u64(crc, n), data, (size_t)n);
+}
+
+/* The value of a checksum entry, "crc32c:" and 8 lowercase hex digits; 0 if malformed. */
+static int sum_parse(const char *v, uint32_t *out) {
+    size_t np = strlen(ST_SUM_PREFIX);
+    if (strncmp(v, ST_SUM_PREFIX, np) != 0 || strlen(v) != np + ST_SUM_HEX) return 0;
+    uint32_t x = 0;
+    for (const char *c = v + np; *c; c++) {
+        int digit = *c >= '0' && *c <= '9' ? *c - '0' : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10 : -1;
+        if (digit < 0) return 0;
+        x = x << 4 | (uint32_t)digit;
+    }
+    *out = x;
+    return 1;
+}
+
+/* Write x as ST_SUM_HEX lowercase hex digits at p (no terminator). */
+static void sum_format(uint32_t x, unsigned char *p) {
+    static const char hex[] = "0123456789abcdef";
+    for (int i = ST_SUM_HEX - 1; i >= 0; i--, x >>= 4) p[i] = (unsigned char)hex[x & 0xfu];
+}
+
+/* ------------------------------------------------------------------------------------------
  * Reader: accessors
  * ---------------------------------------------------------------------------------------- */
 
@@ -150,6 +209,14 @@ void rnl_st_meta_get(const rnl_st_file *f, int i, const char **key, const char *
 }
 
 const char *rnl_st_path(const rnl_st_file *f) { return f->path; }
+
+rnl_st_sum rnl_st_checksum(const rnl_st_file *f, uint32_t *stored, uint32_t *computed) {
+    if (f->sum != RNL_ST_SUM_ABSENT) {
+        if (stored) *stored = f->sum_stored;
+        if (computed) *computed = f->sum_computed;
+    }
+    return f->sum;
+}
 
 /* The value of a required key, or RNL_ERR_DATA naming the file and key; `what` receives
  * "PATH: metadata \"KEY\"" for the parsers' messages. */
@@ -355,13 +422,38 @@ static rnl_status parse_meta(rnl_st_file *f, const rnl_json *m) {
         if (!val)
             return rnl_fail(RNL_ERR_DATA, "%s: metadata \"%.60s\" is a %s, not a string",
                             f->path, key, rnl_json_type_name(rnl_json_type_of(rnl_json_at(m, i))));
-        f->meta[i].key = strdup(key);
-        f->meta[i].value = strdup(val);
-        f->nmeta = (int)i + 1;
-        if (!f->meta[i].key || !f->meta[i].value)
-            return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory", f->path);
+        if (strcmp(key, RNL_ST_CHECKSUM_KEY) == 0) {
+            if (!sum_parse(val, &f->sum_stored))
+                return rnl_fail(RNL_ERR_DATA,
+                                "%s: metadata \"" RNL_ST_CHECKSUM_KEY "\" is '%.40s', not '"
+                                ST_SUM_PREFIX "' and %d lowercase hex digits (the file was "
+                                "changed or damaged)",
+                                f->path, val, ST_SUM_HEX);
+            /* present; parse_header recomputes it and decides MATCH or MISMATCH */
+            f->sum = RNL_ST_SUM_MISMATCH;
+            continue;
+        }
+        st_pair *e = &f->meta[f->nmeta++];
+        e->key = strdup(key);
+        e->value = strdup(val);
+        if (!e->key || !e->value) return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory", f->path);
     }
     return RNL_OK;
+}
+
+/* CRC-32C of f's message M (safetensors.h), from the parsed tables and the data region
+ * (data_len bytes at data); a tensor's data_offsets are where its data points. */
+static uint32_t file_sum(const rnl_st_file *f, const unsigned char *data, uint64_t data_len) {
+    uint32_t crc = sum_u64(0, (uint64_t)f->count);
+    for (int i = 0; i < f->count; i++) {
+        const rnl_st_tensor *t = &f->tensors[i];
+        uint64_t a = (uint64_t)(t->data - data);
+        crc = sum_tensor(crc, t->name, t->dtype, t->ndim, t->shape, a,
+                         a + (uint64_t)t->numel * k_dtype_sizes[t->dtype]);
+    }
+    crc = sum_u64(crc, (uint64_t)f->nmeta);
+    for (int i = 0; i < f->nmeta; i++) crc = sum_str(sum_str(crc, f->meta[i].key), f->meta[i].value);
+    return sum_data(crc, data, data_len);
 }
 
 /* Validate the header of f->buf and fill f's tables. */
@@ -440,14 +532,19 @@ static rnl_status parse_header(rnl_st_file *f) {
             last = ranges[i].index;
         }
     }
+    if (f->sum != RNL_ST_SUM_ABSENT) {
+        f->sum_computed = file_sum(f, data, data_len);
+        f->sum = f->sum_computed == f->sum_stored ? RNL_ST_SUM_MATCH : RNL_ST_SUM_MISMATCH;
+    }
 done:
     free(ranges);
     rnl_json_free(doc);
     return st;
 }
 
-/* Parse buf (n bytes, malloc'd); f takes ownership of buf in every case. */
-static rnl_status parse_owned(unsigned char *buf, size_t n, const char *what,
+/* Parse buf (n bytes, malloc'd); f takes ownership of buf in every case. With `verify`, a
+ * checksum mismatch is RNL_ERR_DATA. */
+static rnl_status parse_owned(unsigned char *buf, size_t n, const char *what, int verify,
                               rnl_st_file **out) {
     *out = NULL;
     rnl_st_file *f = calloc(1, sizeof *f);
@@ -462,6 +559,12 @@ static rnl_status parse_owned(unsigned char *buf, size_t n, const char *what,
     f->buf = buf;
     f->size = n;
     rnl_status st = parse_header(f);
+    if (st == RNL_OK && verify && f->sum == RNL_ST_SUM_MISMATCH)
+        st = rnl_fail(RNL_ERR_DATA,
+                      "%s: checksum mismatch (the file was changed or damaged after rnnlab "
+                      "wrote it): expected " ST_SUM_PREFIX "%08" PRIx32 ", got " ST_SUM_PREFIX
+                      "%08" PRIx32,
+                      f->path, f->sum_stored, f->sum_computed);
     if (st != RNL_OK) {
         rnl_st_free(f);
         return st;
@@ -470,15 +573,26 @@ static rnl_status parse_owned(unsigned char *buf, size_t n, const char *what,
     return RNL_OK;
 }
 
-rnl_status rnl_st_parse(const unsigned char *bytes, size_t n, const char *what,
-                        rnl_st_file **out) {
+/* rnl_st_parse and rnl_st_parse_unverified: parse a copy of the bytes. */
+static rnl_status parse_copy(const unsigned char *bytes, size_t n, const char *what,
+                             int verify, rnl_st_file **out) {
     unsigned char *copy = malloc(n ? n : 1);
     if (!copy) {
         *out = NULL;
         return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory for %zu bytes", what, n);
     }
     if (n) memcpy(copy, bytes, n);
-    return parse_owned(copy, n, what, out);
+    return parse_owned(copy, n, what, verify, out);
+}
+
+rnl_status rnl_st_parse(const unsigned char *bytes, size_t n, const char *what,
+                        rnl_st_file **out) {
+    return parse_copy(bytes, n, what, 1, out);
+}
+
+rnl_status rnl_st_parse_unverified(const unsigned char *bytes, size_t n, const char *what,
+                                   rnl_st_file **out) {
+    return parse_copy(bytes, n, what, 0, out);
 }
 
 rnl_status rnl_st_read(const char *path, rnl_st_file **out) {
@@ -487,7 +601,7 @@ rnl_status rnl_st_read(const char *path, rnl_st_file **out) {
     *out = NULL;
     rnl_status st = rnl_read_file(path, &buf, &n);
     if (st != RNL_OK) return st;
-    return parse_owned(buf, n, path, out);
+    return parse_owned(buf, n, path, 1, out);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -623,6 +737,9 @@ rnl_status rnl_st_add_real(rnl_st_writer *w, const char *name, int ndim, const i
 }
 
 rnl_status rnl_st_add_meta(rnl_st_writer *w, const char *key, const char *value) {
+    if (strcmp(key, RNL_ST_CHECKSUM_KEY) == 0)
+        return rnl_fail(RNL_ERR_USAGE, "safetensors writer: metadata \"" RNL_ST_CHECKSUM_KEY
+                        "\" is reserved (the writer adds the file's checksum itself)");
     rnl_status st = check_text("metadata key", key);
     if (st == RNL_OK) st = check_text("metadata value", value);
     if (st != RNL_OK) return st;
@@ -649,21 +766,24 @@ rnl_status rnl_st_serialize(const rnl_st_writer *w, unsigned char **bytes, size_
     *n = 0;
     rnl_buf h = {0};
     rnl_buf_append(&h, "{", 1);
-    if (w->nmeta) {
-        rnl_buf_json_string(&h, ST_META);
-        rnl_buf_append(&h, ":{", 2);
-        for (int i = 0; i < w->nmeta; i++) {
-            if (i) rnl_buf_append(&h, ",", 1);
-            rnl_buf_json_string(&h, w->meta[i].key);
-            rnl_buf_append(&h, ":", 1);
-            rnl_buf_json_string(&h, w->meta[i].value);
-        }
-        rnl_buf_append(&h, "}", 1);
+    rnl_buf_json_string(&h, ST_META);
+    rnl_buf_append(&h, ":{", 2);
+    for (int i = 0; i < w->nmeta; i++) {
+        rnl_buf_json_string(&h, w->meta[i].key);
+        rnl_buf_append(&h, ":", 1);
+        rnl_buf_json_string(&h, w->meta[i].value);
+        rnl_buf_append(&h, ",", 1);
     }
+    /* The checksum's digits are a placeholder until the data is in place; sum_at is where
+     * they are in the header. */
+    rnl_buf_json_string(&h, RNL_ST_CHECKSUM_KEY);
+    rnl_buf_append(&h, ":\"" ST_SUM_PREFIX, 2 + strlen(ST_SUM_PREFIX));
+    size_t sum_at = h.len;
+    rnl_buf_printf(&h, "%0*d\"}", ST_SUM_HEX, 0);
     size_t off = 0;
     for (int i = 0; i < w->count; i++) {
         const st_wtensor *t = &w->t[i];
-        if (i || w->nmeta) rnl_buf_append(&h, ",", 1);
+        rnl_buf_append(&h, ",", 1);
         rnl_buf_json_string(&h, t->name);
         rnl_buf_printf(&h, ":{\"dtype\":\"%s\",\"shape\":[", k_dtype_names[t->dtype]);
         for (int d = 0; d < t->ndim; d++)
@@ -704,6 +824,19 @@ rnl_status rnl_st_serialize(const rnl_st_writer *w, unsigned char **bytes, size_
         if (w->t[i].nbytes) memcpy(p, w->t[i].data, w->t[i].nbytes);
         p += w->t[i].nbytes;
     }
+
+    /* The checksum: M of safetensors.h from what was added, the data as laid out above. */
+    uint32_t crc = sum_u64(0, (uint64_t)w->count);
+    size_t a = 0;
+    for (int i = 0; i < w->count; i++) {
+        const st_wtensor *t = &w->t[i];
+        crc = sum_tensor(crc, t->name, t->dtype, t->ndim, t->shape, a, a + t->nbytes);
+        a += t->nbytes;
+    }
+    crc = sum_u64(crc, (uint64_t)w->nmeta);
+    for (int i = 0; i < w->nmeta; i++) crc = sum_str(sum_str(crc, w->meta[i].key), w->meta[i].value);
+    crc = sum_data(crc, out + 8 + h.len, off);
+    sum_format(crc, out + 8 + sum_at);
     rnl_buf_free(&h);
     *bytes = out;
     *n = total;
