@@ -49,6 +49,17 @@ check 'grep -q "\"cell\": \"gru\"" "$T/f/summary.json"' "the refused run changed
 "$R" train --data jsb --cell lstm --hidden 4 --max-epochs 1 --quiet --force --out "$T/f" >/dev/null 2>&1; rc=$?
 check '[ $rc -eq 0 ] && grep -q "\"cell\": \"lstm\"" "$T/f/summary.json" && grep -q "\"cell\": \"lstm\"" "$T/f/options.json"' \
     "--force did not replace the run (exit $rc)"
+# A speech model carries its split scheme and normalisation: eval scores it on the split it was
+# trained on by default (the summary's test NLL), and says so when told to use another.
+"$R" train --data fsdd --cell gru --hidden 4 --max-epochs 1 --split-scheme speaker --quiet --out "$T/sp" >/dev/null 2>&1 \
+    || bad "speech fixture failed"
+want=$(sed -n 's/.*"test_nll": \([^,]*\),.*/\1/p' "$T/sp/summary.json")
+got=$("$R" eval --model "$T/sp/model.safetensors" --data fsdd --json 2>/dev/null | sed -n 's/.*"nll": \([^,]*\),.*/\1/p')
+check '[ -n "$want" ] && [ "$want" = "$got" ]' "eval of a speaker-split model: $got, its summary says $want"
+err=$("$R" eval --model "$T/sp/model.safetensors" --data fsdd --split-scheme index 2>&1 >/dev/null); rc=$?
+check '[ $rc -eq 0 ] && printf "%s" "$err" | grep -q "trained on the speaker split; evaluating on the index split with the model.s normalisation"' \
+    "eval on another split scheme: exit $rc, '$err'"
+
 # One set of options everywhere: train --help, summary.json's config, options.json and the
 # resume state's opt.* keys name the same stored options (--help adds the session ones).
 if command -v python3 >/dev/null; then
