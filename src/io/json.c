@@ -5,6 +5,7 @@
  * block of the document's arena, so every container's values are contiguous and the whole
  * document is freed by walking the arena's block list. */
 #include "io/json.h"
+#include "io/util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -598,4 +599,14 @@ int rnl_json_bool(const rnl_json *v, int *out) {
     if (!v || (v->type != RNL_JSON_TRUE && v->type != RNL_JSON_FALSE)) return 0;
     *out = v->type == RNL_JSON_TRUE;
     return 1;
+}
+
+rnl_status rnl_json_read(const char *path, rnl_json_doc **out) {
+    unsigned char *txt = NULL;
+    size_t len = 0;
+    *out = NULL;
+    rnl_status st = rnl_read_file(path, &txt, &len);
+    if (!st) st = rnl_json_parse((const char *)txt, len, path, out);
+    free(txt);
+    return st;
 }

@@ -42,6 +42,8 @@ typedef struct rnl_json_doc rnl_json_doc; /* a parsed document: owns all its val
  * On success *out is a document the caller frees with rnl_json_free. */
 rnl_status rnl_json_parse(const char *text, size_t n, const char *what, rnl_json_doc **out);
 void rnl_json_free(rnl_json_doc *d);
+/* Read the file at path whole and parse it (messages name path). */
+rnl_status rnl_json_read(const char *path, rnl_json_doc **out);
 const rnl_json *rnl_json_root(const rnl_json_doc *d);
 
 /* The type of v; RNL_JSON_NULL for a NULL pointer. */

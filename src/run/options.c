@@ -386,12 +386,8 @@ rnl_status rnl_train_options_write(const char *path, const rnl_train_opts *o) {
 }
 
 rnl_status rnl_train_options_read(const char *path, rnl_train_opts *o) {
-    unsigned char *txt = NULL;
-    size_t len = 0;
     rnl_json_doc *doc = NULL;
-    rnl_status st = rnl_read_file(path, &txt, &len);
-    if (!st) st = rnl_json_parse((const char *)txt, len, path, &doc);
-    free(txt);
+    rnl_status st = rnl_json_read(path, &doc);
     if (st) return st;
     rnl_train_defaults(o);
     st = rnl_options_from_json(rnl_train_options, rnl_train_noptions, o, RNL_ROLES_STORED,

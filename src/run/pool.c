@@ -36,12 +36,8 @@ int rnl_runs_finished(const rnl_run *runs, int n) {
 
 /* The results of a finished run from its summary.json (its options were checked before). */
 static rnl_status read_summary(rnl_run *r, const char *path) {
-    unsigned char *txt = NULL;
-    size_t len = 0;
     rnl_json_doc *doc = NULL;
-    rnl_status st = rnl_read_file(path, &txt, &len);
-    if (!st) st = rnl_json_parse((const char *)txt, len, path, &doc);
-    free(txt);
+    rnl_status st = rnl_json_read(path, &doc);
     if (st) return st;
     const rnl_json *root = rnl_json_root(doc);
     const char *status = rnl_json_string(rnl_json_get(root, "status"));

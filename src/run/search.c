@@ -45,12 +45,7 @@ void rnl_search_trial_name(int k, int n, char *out, size_t size) {
 rnl_status rnl_config_read(const char *path, rnl_json_doc **doc) {
     *doc = NULL;
     if (!rnl_file_exists(path)) return RNL_OK;
-    unsigned char *txt = NULL;
-    size_t len = 0;
-    rnl_status st = rnl_read_file(path, &txt, &len);
-    if (!st) st = rnl_json_parse((const char *)txt, len, path, doc);
-    free(txt);
-    return st;
+    return rnl_json_read(path, doc);
 }
 
 static rnl_status mismatch(const char *path, const char *what, const rnl_option *row, const char *had,

@@ -79,7 +79,7 @@ static void describe_run(const char *dir, char *out, size_t n) {
     snprintf(out, n, "a run");
     if (!rnl_path_join(path, sizeof path, dir, "summary.json") && rnl_file_exists(path)) {
         const char *status = NULL;
-        if (!rnl_read_file(path, &txt, &len) && !rnl_json_parse((const char *)txt, len, path, &doc))
+        if (!rnl_json_read(path, &doc))
             status = rnl_json_string(rnl_json_get(rnl_json_root(doc), "status"));
         snprintf(out, n, "%s", status && strcmp(status, "diverged") == 0 ? "a diverged run" : "a finished run");
     } else if (!rnl_path_join(path, sizeof path, dir, "metrics.csv") && !rnl_read_file(path, &txt, &len)) {
