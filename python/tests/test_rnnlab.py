@@ -238,6 +238,26 @@ class TestWorkflow(Base):
             rnnlab.write_music(self.path("bad.mat"), [np.full((3, 88), 2)])
         self.assertEqual(e.exception.status, 2)
 
+    def test_speech_data_and_evaluation(self):
+        d = rnnlab.Dataset("fsdd", root=ROOT)
+        self.assertEqual((d.kind, d.input, d.output), ("speech", 20, 10))
+        self.assertGreater(d.std, 0)
+        x, y = d.sequence("test", 0)
+        np.testing.assert_array_equal(x[1:, :10], x[:-1, 10:])   # windows move by O = 10 samples
+        np.testing.assert_array_equal(x[1:, 10:], y[:-1])
+        m = rnnlab.Model.create("gru", "paper", 20, 4, 10, head="mog", mixtures=3, seed=1)
+        m.set_metadata(data_name="fsdd", data_mean=d.mean, data_std=d.std, split_scheme="index")
+        path = self.path("speech.safetensors")
+        m.save(path)
+        r = rnnlab.evaluate(rnnlab.Model.load(path), "fsdd", "valid", root=ROOT)
+        # bits per sample of the 16-bit signal (docs/SPEECH.md): nll / O + ln(std * 32768), in bits.
+        self.assertLess(rel(r["bits_per_sample"], (r["nll"] / 10 + np.log(d.std * 32768)) / np.log(2)), 1e-12)
+        out = json.loads(subprocess.run([TOOL, "eval", "--model", path, "--data", "fsdd", "--data-root", ROOT,
+                                         "--split", "valid", "--json"], capture_output=True, text=True,
+                                        check=True).stdout)
+        self.assertLess(rel(r["nll"], out["nll"]), 1e-12)
+        self.assertLess(rel(r["bits_per_sample"], out["bits_per_sample"]), 1e-12)
+
     def test_speech_sampling(self):
         m = rnnlab.Model.create("gru", "paper", 20, 6, 10, head="mog", mixtures=2, seed=3)
         m.set_metadata(data_mean=0.0, data_std=0.1)

@@ -46,6 +46,7 @@ rnl_status rnl_dataset_sequence(const rnl_dataset *d, int split, int i, rnl_real
     if (T < 0)
         return rnl_fail(RNL_ERR_USAGE, "%s: no sequence %d in split %d (it has %d)", d->path, i, split,
                         rnl_dataset_count(d, split));
+    if (T == 0) return RNL_OK;
     memset(x, 0, sizeof(rnl_real) * (size_t)T * (size_t)d->input);
     memset(y, 0, sizeof(rnl_real) * (size_t)T * (size_t)d->output);
     d->fill(d, split, i, 0, 1, x, y);
