@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "data/matwrite.h"
 #include "data/speech.h"
+#include "run/api.h"
 #include "run/eval.h"
 #include "run/options.h"
 #include "run/train.h"
@@ -148,6 +149,17 @@ const char *rnl_train_option_help(int i) { return i >= 0 && i < rnl_train_noptio
 
 /* ================================================================ training ========== */
 
+rnl_status rnl_resume_options_check(const rnl_train_opts *o) {
+    char name[160];
+    for (int i = 0; i < rnl_train_noptions; i++) {
+        const rnl_option *row = &rnl_train_options[i];
+        if (((o->given >> i) & 1u) && row->role != RNL_ROLE_STOPPING && strcmp(row->key, "quiet") != 0)
+            return rnl_fail(RNL_ERR_USAGE, "train --resume: %s cannot change (the run's options are saved; only "
+                            "--max-epochs and --patience can)", rnl_option_cli_name(row, name, sizeof name));
+    }
+    return RNL_OK;
+}
+
 /* The internal events as the public ones: the same kinds, in the same order. */
 static const rnl_event_kind EVENT_KIND[] = {
     [RNL_TRAIN_START] = RNL_EVENT_START, [RNL_TRAIN_PROGRESS] = RNL_EVENT_PROGRESS,
@@ -189,13 +201,8 @@ rnl_status rnl_train_resume(const char *dir, const rnl_train_config *c, rnl_even
     rnl_train_opts o;
     if (c) o = c->o;
     else rnl_train_defaults(&o);
-    char name[160];
-    for (int i = 0; i < rnl_train_noptions; i++) {
-        const rnl_option *row = &rnl_train_options[i];
-        if (((o.given >> i) & 1u) && row->role != RNL_ROLE_STOPPING && strcmp(row->key, "quiet") != 0)
-            return rnl_fail(RNL_ERR_USAGE, "train --resume: %s cannot change (the run's options are saved; only the "
-                            "stopping options can)", rnl_option_cli_name(row, name, sizeof name));
-    }
+    rnl_status st = rnl_resume_options_check(&o);
+    if (st) return st;
     snprintf(o.out, sizeof o.out, "%s", dir);
     return train(&o, 1, fn, ctx);
 }
