@@ -433,8 +433,8 @@ typedef int (*rnl_event_fn)(void *ctx, const rnl_event *e);
 rnl_status rnl_train_run(const rnl_train_config *c, rnl_event_fn fn, void *ctx);
 /* Continue the run in dir (after a stop, a crash or kill -9, or with a larger budget): its
  * options are read back from it; c (NULL = none) may set only the stopping options
- * (max_epochs, patience) and quiet; anything else is RNL_ERR_USAGE. A run with nothing left to train
- * reports an RNL_EVENT_NOTE saying why and returns RNL_OK. */
+ * (max_epochs, patience) and quiet, anything else is RNL_ERR_USAGE. A run with nothing left
+ * to train reports an RNL_EVENT_NOTE saying why and returns RNL_OK. */
 rnl_status rnl_train_resume(const char *dir, const rnl_train_config *c, rnl_event_fn fn,
                             void *ctx);
 

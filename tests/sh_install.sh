@@ -26,6 +26,9 @@ for ex in run_model train_model; do
     readelf -d "$tmp/${ex}_shared" | grep -q 'NEEDED.*\[librnnlab.so.0\]' && ok || bad "$ex shared does not load librnnlab.so.0"
     readelf -d "$tmp/${ex}_static" | grep -q 'NEEDED.*librnnlab' && bad "$ex static needs librnnlab.so" || ok
 done
+# `pkg-config --static --libs rnnlab` as it comes links (it asked for -lmp3lame before).
+cc -std=c11 ${RNL_LDFLAGS:-} $(pkg-config --cflags --static rnnlab) examples/train_model.c -o "$tmp/plain_static" \
+    $(pkg-config --static --libs rnnlab) -Wl,-rpath,"$tmp/prefix/lib" 2>"$tmp/err" && ok || bad "pkg-config --static link: $(cat "$tmp/err")"
 "$tmp/prefix/bin/rnnlab" train --data jsb --hidden 8 --max-epochs 1 --out "$tmp/run" --quiet >/dev/null 2>&1 && ok || bad "installed rnnlab cannot train"
 a=$("$tmp/run_model_shared" "$tmp/run/model.safetensors" 6 2>&1); ra=$?
 b=$("$tmp/run_model_static" "$tmp/run/model.safetensors" 6 2>&1); rb=$?

@@ -76,10 +76,12 @@ rnl_status rnl_music_write(const char *path, const int nseq[3], const int *const
     rnl_status st = RNL_OK;
     static const char *const names[3] = {"train", "valid", "test"};
     for (int k = 0; k < 3 && !st; k++) {
-        if (nseq[k] < (k == RNL_SPLIT_TRAIN) || (nseq[k] > 0 && (!len[k] || !frames[k]))) {
-            st = rnl_fail(RNL_ERR_USAGE, "%s: the %s split needs %s", path, names[k],
-                          nseq[k] < 0 ? "a count >= 0" : k == RNL_SPLIT_TRAIN && nseq[k] == 0 ? "at least one sequence"
-                                                                                              : "its lengths and frames");
+        const char *need = nseq[k] < 0                          ? "a count >= 0"
+                           : k == RNL_SPLIT_TRAIN && nseq[k] == 0   ? "at least one sequence"
+                           : nseq[k] > 0 && (!len[k] || !frames[k]) ? "its lengths and frames"
+                                                                    : NULL;
+        if (need) {
+            st = rnl_fail(RNL_ERR_USAGE, "%s: the %s split needs %s", path, names[k], need);
             break;
         }
         s[k] = (rnl_seqset){nseq[k], 88, (int *)len[k], calloc((size_t)nseq[k] + 1, sizeof(size_t)),
