@@ -16,7 +16,10 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-
 # OpenMP (GCC's libgomp) splits the large per-step products over --threads; without it
 # (OPENMP=) they run on one thread and everything else is unchanged.
 OPENMP  ?= -fopenmp
-CFLAGS  += $(OPENMP) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -fno-math-errno $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fPIC
+# -fvisibility=hidden: librnnlab.so exports only what include/rnnlab.h declares (its
+# `#pragma GCC visibility push(default)`); the tool and the tests link the static library,
+# which reaches every internal function.
+CFLAGS  += $(OPENMP) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -fno-math-errno $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fPIC -fvisibility=hidden
 LDLIBS  += $(OPENMP) $(PKG_LIBS) -lm -lpthread
 
 # The library's layers are folders of src/ (docs/ARCHITECTURE.md): io, core, data, sample, run.
@@ -46,8 +49,17 @@ $(BUILD)/librnnlab.a: $(LIB_OBJ)
 $(BUILD)/librnnlab_d.a: $(DBL_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/librnnlab.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
+# The shared library: librnnlab.so.X.Y.Z with SONAME librnnlab.so.X (X = RNL_VERSION_MAJOR,
+# bumped when the header changes incompatibly), and the usual links librnnlab.so.X (what a
+# program loads) and librnnlab.so (what -lrnnlab finds).
+VERSION   := $(shell sed -n 's/^\#define RNL_VERSION "\(.*\)"/\1/p' include/rnnlab.h)
+SOMAJOR   := $(shell sed -n 's/^\#define RNL_VERSION_MAJOR \([0-9]*\)/\1/p' include/rnnlab.h)
+SONAME    := librnnlab.so.$(SOMAJOR)
+$(BUILD)/librnnlab.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+$(BUILD)/librnnlab.so: $(BUILD)/librnnlab.so.$(VERSION)
+	ln -sf librnnlab.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf librnnlab.so.$(VERSION) $@
 
 TOOL_SRC := $(wildcard tools/*.c)
 $(BUILD)/rnnlab: $(TOOL_SRC) tools/cli.h $(BUILD)/librnnlab.a
@@ -109,7 +121,6 @@ fuzz-run: fuzz
 	  then grep -E "stat::number_of_executed_units|stat::new_units_added" build-fuzz/$$n.log; \
 	  else echo "FINDING in $$f: see build-fuzz/$$n.log"; tail -n 30 build-fuzz/$$n.log; exit 1; fi; done
 
-# The pkg-config file is written at install time, so it names the PREFIX installed to.
 # valgrind memcheck of a short training run, an evaluation and sampling. Valgrind cannot
 # run AVX-512 code, so this is an AVX2 build, with OpenBLAS held to its AVX2 kernels.
 VG := OPENBLAS_CORETYPE=Haswell valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
@@ -121,14 +132,20 @@ valgrind:
 	$(VG) build-vg/rnnlab sample --model build-vg/run/model.safetensors --steps 16 --out build-vg/run/s.mid
 	@echo "valgrind: 3 passed, 0 failed"
 
+# The pkg-config file is written at install time, so it names the PREFIX installed to. Its
+# Libs.private is what librnnlab.a really links against: the dependencies' shared libraries
+# (`pkg-config --libs`, not their --static closure: Debian ships no static builds of
+# libsndfile's codecs, so `Requires.private: sndfile` made `--static` ask for -lmp3lame).
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/rnnlab.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/librnnlab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/librnnlab.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librnnlab.so
 	install -m 755 $(BUILD)/rnnlab $(DESTDIR)$(PREFIX)/bin/
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: rnnlab\nDescription: tanh RNN, LSTM and GRU sequence models\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lrnnlab\nLibs.private: %s-lm -lpthread\n' \
-	  '$(PREFIX)' "$$(sed -n 's/^#define RNL_VERSION "\(.*\)"/\1/p' include/rnnlab.h)" '$(PKGS)' '$(if $(OPENMP),-lgomp )' \
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: rnnlab\nDescription: tanh RNN, LSTM and GRU sequence models\nVersion: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lrnnlab\nLibs.private: %s\n' \
+	  '$(PREFIX)' '$(VERSION)' '$(strip $(PKG_LIBS) $(if $(OPENMP),-lgomp) -lm -lpthread)' \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlab.pc
 
 clean:

@@ -24,7 +24,22 @@
 extern "C" {
 #endif
 
+/* Every function declared between this push and the pop at the end is the library's public
+ * interface: the only symbols librnnlab.so exports (the library is built with
+ * -fvisibility=hidden; tests/sh_api.sh checks that the two lists are the same). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/* The version: MAJOR is the shared library's SONAME (librnnlab.so.MAJOR); it changes when a
+ * declaration of this header changes incompatibly. rnl_version() is the version of the
+ * library actually loaded ("MAJOR.MINOR.PATCH"), RNL_VERSION that of the header compiled
+ * against. */
+#define RNL_VERSION_MAJOR 0
+#define RNL_VERSION_MINOR 1
+#define RNL_VERSION_PATCH 0
 #define RNL_VERSION "0.1.0"
+const char *rnl_version(void);
 
 #ifdef RNL_DOUBLE
 typedef double rnl_real;
@@ -318,6 +333,192 @@ rnl_status rnl_model_load(const char *path, rnl_model **out);
  * ---------------------------------------------------------------------------------------- */
 /* Threads for BLAS (1 unless called; the library sets 1 at model creation). */
 void rnl_set_threads(int n);
+
+/* ==========================================================================================
+ * The workflow: data sets, training, evaluation, sampling. The tool `rnnlab` is built on the
+ * same functions (and the internals under them); what it does, a program can do through
+ * these. Paths are UTF-8 file names; every file the library writes is written atomically.
+ * ======================================================================================== */
+
+/* Memory the library allocated for the caller (a sampled roll); NULL is accepted. */
+void rnl_free(void *p);
+
+/* ------------------------------------------------------------------------------------------
+ * Data sets: three splits of sequences; sequence i of a split has steps(i) predicted steps,
+ * each an input x [I] and a target y [O]. Music (a piano-roll .mat file): I = O = 88,
+ * x[t] = frame t, y[t] = frame t+1, Bernoulli head. Speech (a directory with manifest.tsv):
+ * standardised samples, x = the last I samples, y = the next O, MoG head.
+ * ---------------------------------------------------------------------------------------- */
+#define RNL_SPLIT_TRAIN 0
+#define RNL_SPLIT_VALID 1
+#define RNL_SPLIT_TEST 2
+/* "train", "valid", "test" to 0, 1, 2; -1 for anything else (NULL included). */
+int rnl_split_parse(const char *s);
+
+typedef struct rnl_dataset rnl_dataset;
+/* Open a data set as the tool's --data does: a name (jsb, nottingham, musedata, piano, fsdd)
+ * under the data root (root, NULL = $RNNLAB_DATA, else ./data, else ../shared/data), or a
+ * path: a directory is a speech set, anything else a piano-roll .mat file. scheme: the speech
+ * split, "index" or "speaker" (NULL = "index"; ignored for music). The caller frees *out
+ * with rnl_dataset_free. Errors: RNL_ERR_USAGE (a name that is no data set, a MIDI or WAV
+ * file given where a set was expected), RNL_ERR_DATA (malformed contents), RNL_ERR_IO. */
+rnl_status rnl_dataset_open(const char *name, const char *root, const char *scheme,
+                            rnl_dataset **out);
+/* Open the data set `name` to evaluate model m on: speech with the split scheme the model was
+ * trained on and the model's own normalisation (scheme NULL), or another scheme, which is
+ * allowed and then note (size n, may be NULL) says that the split may hold recordings the
+ * model was trained on; note is "" when there is nothing to say. */
+rnl_status rnl_dataset_open_for_model(const rnl_model *m, const char *name, const char *root,
+                                      const char *scheme, rnl_dataset **out, char *note,
+                                      size_t n);
+void rnl_dataset_free(rnl_dataset *d);
+const char *rnl_dataset_kind(const rnl_dataset *d); /* "music" or "speech" */
+const char *rnl_dataset_path(const rnl_dataset *d); /* the file or directory it was read from */
+int rnl_dataset_input(const rnl_dataset *d);        /* I */
+int rnl_dataset_output(const rnl_dataset *d);       /* O */
+/* Sequences in a split (0 for a split outside 0..2). */
+int rnl_dataset_count(const rnl_dataset *d, int split);
+/* Predicted steps of sequence i of a split; -1 when split or i is out of range. */
+int rnl_dataset_steps(const rnl_dataset *d, int split, int i);
+/* Sequence i of a split: x [steps, I] and y [steps, O] (buffers of the caller, sized by
+ * rnl_dataset_steps). RNL_ERR_USAGE when split or i is out of range. */
+rnl_status rnl_dataset_sequence(const rnl_dataset *d, int split, int i, rnl_real *x,
+                                rnl_real *y);
+/* The standardisation z = (s - mean) / std applied to speech (music: 0 and 1). */
+void rnl_dataset_normalisation(const rnl_dataset *d, double *mean, double *std);
+/* Bits per sample of the 16-bit signal for a speech NLL in nats per step (docs/SPEECH.md,
+ * "Units"); NAN for music. */
+double rnl_dataset_bits_per_sample(const rnl_dataset *d, double nll_per_step);
+
+/* Write piano-roll sequences as a .mat file in the benchmarks' layout (traindata, validdata,
+ * testdata), which rnl_dataset_open and the training then read like JSB: split s has
+ * nseq[s] sequences of len[s][k] frames, frames[s] holding them back to back, frame-major
+ * ([sum of len[s], 88] bytes, each 0 or 1). The train split needs at least one sequence.
+ * RNL_ERR_USAGE for a value other than 0/1 or a negative length. */
+rnl_status rnl_music_write(const char *path, const int nseq[3], const int *const len[3],
+                           const uint8_t *const frames[3]);
+
+/* ------------------------------------------------------------------------------------------
+ * Training configuration: the run options of `rnnlab train`, one handle set by key. The keys,
+ * types, ranges and defaults are the option table's (`rnnlab train --help` lists them; a key
+ * is spelt "max_epochs" or "--max-epochs"), and every value is checked as the command line
+ * checks it. The handle keeps the options a future version adds: a program that sets only
+ * the keys it knows keeps working.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct rnl_train_config rnl_train_config;
+/* Every option at its default; free with rnl_train_config_free. */
+rnl_status rnl_train_config_create(rnl_train_config **out);
+void rnl_train_config_free(rnl_train_config *c);
+/* Set one option from its text ("1e-3", "gru", "jsb"; a flag takes "1" or "0"). Setting a key
+ * twice keeps the last value. RNL_ERR_USAGE for an unknown key or a value out of range (the
+ * message names the option as --key). Whether an option applies to the data and unit (e.g.
+ * forget_bias only for LSTM) is checked when the training starts. */
+rnl_status rnl_train_config_set(rnl_train_config *c, const char *key, const char *value);
+/* The canonical text of an option's value into buf (size n): RNL_ERR_USAGE for an unknown
+ * key, RNL_ERR_USAGE when n is too small. */
+rnl_status rnl_train_config_get(const rnl_train_config *c, const char *key, char *buf,
+                                size_t n);
+/* The options: key and one-line help of option i in 0 .. rnl_train_option_count()-1 (NULL
+ * outside). */
+int rnl_train_option_count(void);
+const char *rnl_train_option_key(int i);
+const char *rnl_train_option_help(int i);
+
+/* What a training reports as it runs (the tool's log lines are made of these). The struct is
+ * the library's, valid during the call; fields a kind does not use are 0 (NULL). */
+typedef enum {
+    RNL_EVENT_START = 0,    /* the model is built (resumed: the state is read) */
+    RNL_EVENT_PROGRESS = 1, /* within an epoch, at most every 0.25 s */
+    RNL_EVENT_EPOCH = 2,    /* an epoch ended: its line of metrics.csv */
+    RNL_EVENT_NOTE = 3,     /* a resume with no epoch left to train: text says why */
+    RNL_EVENT_DONE = 4,     /* finished: summary.json is written */
+    RNL_EVENT_COUNT
+} rnl_event_kind;
+typedef struct {
+    rnl_event_kind kind;
+    int resumed;                     /* 1 when continuing a saved run */
+    const char *data_path;           /* START: the data set's file or directory */
+    size_t params, params_recurrent; /* START: parameters, all and recurrent (Table 1's) */
+    int epoch;                       /* epochs completed (PROGRESS: epoch + 1 is running) */
+    int batch, batches;              /* PROGRESS: batches of this epoch done, and in all */
+    double steps_per_s;              /* PROGRESS: predicted steps per second this epoch */
+    double seconds_left;             /* PROGRESS: at most this long until max_epochs */
+    long updates, skipped;           /* EPOCH, DONE: updates, skipped (non-finite gradient) */
+    double seconds;                  /* EPOCH, DONE: training wall time so far */
+    double train_nll, valid_nll, lr; /* EPOCH: NLL per predicted step (noise off), lr */
+    int best_epoch;                  /* EPOCH, DONE */
+    int improved;                    /* EPOCH: a new best validation NLL */
+    double best_train, best_valid;   /* PROGRESS (best_valid), DONE */
+    double test_nll;                 /* DONE: of the best parameters */
+    const char *text;                /* NOTE: one line */
+} rnl_event;
+/* The sink of a training's events (NULL: none). Returning non-zero asks the training to stop:
+ * it finishes the update it is in and returns RNL_ERR_STOPPED; the run directory keeps the
+ * state of the last finished epoch, from which rnl_train_resume retrains the interrupted
+ * epoch bit for bit. (A program stopping on a signal sets a flag in its handler and returns
+ * it here.) */
+typedef int (*rnl_event_fn)(void *ctx, const rnl_event *e);
+
+/* Train a run from scratch into the directory of option "out" (required, as is "data"):
+ * options.json, state.safetensors after every epoch, model.safetensors (the best-validation
+ * parameters), metrics.csv and summary.json, as `rnnlab train` writes them (README). Refuses
+ * (RNL_ERR_USAGE) a directory that holds a run unless "force" is 1, an option that does not
+ * apply, a directory another process trains in. Other errors: RNL_ERR_DATA, RNL_ERR_IO,
+ * RNL_ERR_NUMERIC (diverged; summary.json says so), RNL_ERR_STOPPED (fn asked). */
+rnl_status rnl_train_run(const rnl_train_config *c, rnl_event_fn fn, void *ctx);
+/* Continue the run in dir (after a stop, a crash or kill -9, or with a larger budget): its
+ * options are read back from it; c (NULL = none) may set only the stopping options
+ * (max_epochs, patience) and quiet, anything else is RNL_ERR_USAGE. A run with nothing left
+ * to train reports an RNL_EVENT_NOTE saying why and returns RNL_OK. */
+rnl_status rnl_train_resume(const char *dir, const rnl_train_config *c, rnl_event_fn fn,
+                            void *ctx);
+
+/* ------------------------------------------------------------------------------------------
+ * Evaluation
+ * ---------------------------------------------------------------------------------------- */
+/* The NLL of model m on a split of d, summed over all predicted steps (nats, double), and the
+ * number of those steps: *nll_sum / *steps is the metric of the README (NLL per predicted
+ * frame, all sequences pooled), and, for speech, rnl_dataset_bits_per_sample of it the
+ * per-sample figure. Forward only, noise off, fixed batches: reproducible. RNL_ERR_USAGE when
+ * the split is out of range, RNL_ERR_DATA when the model (input, output, head) does not fit
+ * the data. */
+rnl_status rnl_evaluate(const rnl_model *m, const rnl_dataset *d, int split, double *nll_sum,
+                        double *steps);
+
+/* ------------------------------------------------------------------------------------------
+ * Sampling
+ * ---------------------------------------------------------------------------------------- */
+/* Music. Run a Bernoulli model with input = output = 88 one step at a time: first over the P
+ * prime frames (teacher forcing: input t is prime frame t), or over one all-zero frame when
+ * P is 0; then `steps` times draw each key of the next frame with probability
+ * sigmoid(logit / temperature) from a generator seeded with seed, and feed the drawn frame
+ * back. *roll ([P + steps, 88] bytes, 0/1; free with rnl_free) holds the prime followed by
+ * the samples. Fully determined by seed. */
+rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int steps,
+                            double temperature, uint64_t seed, uint8_t **roll);
+/* Frames per quarter note for a checkpoint's data (1 for JSB, else 2; 2 when unknown). */
+rnl_status rnl_music_model_frame(const char *model_path, int *fpq);
+/* A prime roll from a spec: a .mid/.midi file read on the grid fpq, or DATA:SPLIT:INDEX
+ * (e.g. jsb:test:0, DATA resolved with data_root, NULL = the default). *roll: [*P, 88] bytes,
+ * free with rnl_free; *P >= 1. */
+rnl_status rnl_music_prime(const char *spec, const char *data_root, int fpq, uint8_t **roll,
+                           int *P);
+/* A roll [T, 88] as a format-0 MIDI file (fpq frames per quarter note, tempo bpm quarter
+ * notes per minute, General MIDI program 0..127). */
+rnl_status rnl_roll_write_midi(const char *path, const uint8_t *roll, int T, int fpq,
+                               double bpm, int program);
+/* Speech. Generate round(seconds * 8000) samples from a MoG model (input I >= output O) and
+ * write them to out_wav (16-bit PCM mono, 8000 Hz): each step feeds the last I samples
+ * (standardised with the checkpoint's data_mean/data_std) through the model, draws a
+ * component and its O samples, un-standardises, clips to [-1, 1) and quantises them; the
+ * quantised samples are fed back. prime_wav (NULL = I zero samples; else mono 8000 Hz, at
+ * least I samples) is run through first and not written. Fully determined by seed. */
+rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
+                             const char *prime_wav, const char *out_wav);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include "data/dataroot.h"
 #include "core/gradcheck.h"
 #include "data/speech.h"
+#include "run/api.h"
 #include "run/eval.h"
 #include "run/train.h"
 #include "io/util.h"
@@ -101,14 +102,8 @@ int cmd_train(int argc, char **argv) {
     if (resume[0]) {
         /* The run's options come from its directory; only the stopping rules may change
          * (they do not affect the parameters of the epochs both runs train). */
-        char name[160];
-        for (int i = 0; i < rnl_train_noptions; i++) {
-            const rnl_option *row = &rnl_train_options[i];
-            if (((o.given >> i) & 1u) && row->role != RNL_ROLE_STOPPING && strcmp(row->key, "quiet") != 0)
-                return cli_fail(rnl_fail(RNL_ERR_USAGE,
-                                         "train --resume: %s cannot change (the run's options are saved; only --max-epochs and --patience can)",
-                                         rnl_option_cli_name(row, name, sizeof name)));
-        }
+        rnl_status st = rnl_resume_options_check(&o);
+        if (st) return cli_fail(st);
         snprintf(o.out, sizeof o.out, "%s", resume);
         pr.tty = !o.quiet && isatty(2);
         return run_train(&o, 1, &pr);

@@ -9,7 +9,6 @@
 #include "data/split.h"
 #include "rnnlab.h"
 
-typedef struct rnl_dataset rnl_dataset;
 struct rnl_dataset {
     char path[4096];   /* the file or directory it was read from */
     const char *kind;  /* "music" or "speech" */

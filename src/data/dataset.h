@@ -6,15 +6,12 @@
 #include "data/adapter.h"
 #include "rnnlab.h"
 
-/* Open a data set by name or path (see dataroot.h): a directory is a speech set
- * (rnl_speech_open), anything else a piano-roll .mat file (rnl_music_open). scheme selects a
- * speech split ("index" or "speaker"; NULL = default). *out is freed with rnl_dataset_free.
- * What is not a data set is refused before an adapter sees it, in one line saying what to do:
- * a folder of MIDI files or a MIDI file (by extension or "MThd"), a WAV file (RNL_ERR_USAGE:
- * the user named the wrong thing), a directory without manifest.tsv (RNL_ERR_DATA). */
-rnl_status rnl_dataset_open(const char *name, const char *root, const char *scheme,
-                            rnl_dataset **out);
-void rnl_dataset_free(rnl_dataset *d);
+/* rnl_dataset_open and rnl_dataset_free are public (rnnlab.h): a name or path (see
+ * dataroot.h); a directory is a speech set (rnl_speech_open), anything else a piano-roll .mat
+ * file (rnl_music_open). What is not a data set is refused before an adapter sees it, in one
+ * line saying what to do: a folder of MIDI files or a MIDI file (by extension or "MThd"), a
+ * WAV file (RNL_ERR_USAGE: the user named the wrong thing), a directory without manifest.tsv
+ * (RNL_ERR_DATA). */
 /* Sum of steps over a split. */
 double rnl_dataset_steps_total(const rnl_dataset *d, int split);
 

@@ -56,8 +56,7 @@ int rnl_key_shift_to_c(int sharps, int minor);
  * in quarter notes per minute, General MIDI program), in memory or written atomically. */
 rnl_status rnl_roll_to_midi(const uint8_t *roll, int T, int fpq, double bpm, int program,
                             unsigned char **bytes, size_t *n);
-rnl_status rnl_roll_write_midi(const char *path, const uint8_t *roll, int T, int fpq,
-                               double bpm, int program);
+/* rnl_roll_write_midi, which writes that file, is public (rnnlab.h). */
 
 /* Frames per quarter note for the data a model was trained on: 1 (quarter) when the name's
  * last path component contains "jsb" (any case: jsb, jsb_chorales.mat, JSB_Chorales.mat),

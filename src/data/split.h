@@ -3,11 +3,6 @@
 #ifndef RNL_SPLIT_H
 #define RNL_SPLIT_H
 
-#define RNL_SPLIT_TRAIN 0
-#define RNL_SPLIT_VALID 1
-#define RNL_SPLIT_TEST 2
-
-/* Split name to index ("train", "valid", "test"), -1 if none. */
-int rnl_split_parse(const char *s);
+#include "rnnlab.h" /* RNL_SPLIT_TRAIN, _VALID, _TEST and rnl_split_parse are public */
 
 #endif
