@@ -7,6 +7,7 @@
 . tests/lib.sh
 PY=/usr/bin/python3
 
+mkdir -p "$T/empty"
 mini_fsdd "$T/mini" 8 || bad "no FSDD under the data root for the mini speech set"
 
 # --- Table 2's speech rows ------------------------------------------------------------------
@@ -138,6 +139,44 @@ EOF
         "plot's y axis: log for positive NLLs, linear otherwise"
 else
     echo "SKIP sh_report: gnuplot not found, plot not checked"
+fi
+
+# --- scripts/speech_listen.sh: a sample of each unit's best model, spectrograms -------------
+if command -v sox >/dev/null 2>&1; then
+    RNNLAB=$R sh scripts/speech_listen.sh "$T/g" "$T/listen" >"$T/out" 2>"$T/err"; rc=$?
+    check '[ $rc -eq 0 ]' "speech_listen exited $rc: $(cat "$T/err")"
+    for u in tanh gru; do
+        check 'is_png "$T/listen/mini-$u-sample.png"' "no spectrogram of the $u sample"
+    done
+    check 'is_png "$T/listen/mini-data.png" && [ ! -e "$T/listen/mini-data.wav" ]' "no data spectrogram, or the data's WAV kept"
+    # Each unit's model is its run of lowest validation NLL (trials and seed runs); each WAV is
+    # 2 s of 16-bit mono at 8000 Hz and the same file `rnnlab sample` writes for that model.
+    "$PY" - "$T/g" "$T/listen" "$T/out" <<'EOF' > "$T/listencheck" 2>&1
+import glob, json, os, sys, wave
+g, dest, out = sys.argv[1:4]
+said = dict(l.split(": ", 1) for l in open(out) if l.startswith("mini-"))
+fails = 0
+for unit in ("tanh", "gru"):
+    runs = [(json.load(open(s))["valid_nll"], os.path.dirname(s)) for s in glob.glob("%s/mini-%s/*/summary.json" % (g, unit))]
+    best = min(runs)[1]
+    if not said["mini-" + unit].startswith(best + "/model.safetensors "):
+        print(unit, "chose", said["mini-" + unit], "best", best); fails += 1
+    w = wave.open("%s/mini-%s-sample.wav" % (dest, unit))
+    if (w.getnframes(), w.getframerate(), w.getnchannels(), w.getsampwidth()) != (16000, 8000, 1, 2):
+        print(unit, "wav", w.getparams()); fails += 1
+    print(best)
+print("fails", fails)
+EOF
+    check 'grep -q "^fails 0$" "$T/listencheck"' "speech_listen chose or wrote wrongly: $(cat "$T/listencheck")"
+    best=$(sed -n 2p "$T/listencheck")
+    "$R" sample --model "$best/model.safetensors" --seconds 2 --seed 1 --out "$T/again.wav" >/dev/null 2>&1
+    check 'cmp -s "$T/again.wav" "$T/listen/mini-gru-sample.wav"' "mini-gru-sample.wav is not rnnlab sample's file of $best"
+    sh scripts/speech_listen.sh "$T/nogrid" "$T/listen" >/dev/null 2>"$T/err"; rc=$?
+    check '[ $rc -eq 2 ] && grep -q "is not a grid directory" "$T/err"' "speech_listen of a missing grid: rc $rc"
+    RNNLAB=$R sh scripts/speech_listen.sh "$T/empty" "$T/listen" >/dev/null 2>"$T/err"; rc=$?
+    check '[ $rc -eq 3 ] && grep -q "no finished speech run" "$T/err"' "speech_listen of a grid without speech: rc $rc, $(cat "$T/err")"
+else
+    echo "SKIP sh_report: sox not found, speech_listen.sh not checked"
 fi
 
 summary
