@@ -392,13 +392,17 @@ rnl_status rnl_figure_write(const rnl_grid_results *g, int d, int *gnuplot_missi
         const rnl_run *r = rnl_grid_group(g, d, ci);
         if (!rnl_grid_group_complete(g, d, ci)) continue;
         int k = 0;
+        long hidden = 0;
         for (int j = g->trials; j < g->per && !st; j++)
-            if (r[j].state == RNL_RUN_OK && !(st = curve_read(r[j].o.out, &c[k]))) k++;
+            if (r[j].state == RNL_RUN_OK && !(st = curve_read(r[j].o.out, &c[k]))) {
+                hidden = r[j].hidden;
+                k++;
+            }
         const char *title = NULL;
         if (!st && k) st = rnl_report_cell_title(g->cells[ci], &title);
         if (!st && k) st = cell_color(g->cells[ci], &s[ns].color);
         if (!st && k) {
-            snprintf(s[ns].title, sizeof s[ns].title, "%s-%ld (%d run%s)", title, r[g->trials].hidden, k, k > 1 ? "s" : "");
+            snprintf(s[ns].title, sizeof s[ns].title, "%s-%ld (%d run%s)", title, hidden, k, k > 1 ? "s" : "");
             st = series_of_runs(c, k, &u, &s[ns]);
             ns++;
         }
