@@ -6,8 +6,9 @@
 #   nohup scripts/paper-grid.sh > runs/paper-grid.nohup 2>&1 &
 #
 # usage: scripts/paper-grid.sh [OUT [reproduce options...]]   (OUT defaults to runs/paper-grid)
-# The speech grid, its tables into docs/results/speech/ (not over the music grid's):
-#   RESULTS=docs/results/speech scripts/paper-grid.sh runs/speech-grid --datasets fsdd
+# The speech grid, its tables into docs/results/speech/ (not over the music grid's) and its own
+# pinned tool (PIN; the default, runs/rnnlab-grid, is the music grid's):
+#   PIN=runs/rnnlab-speech RESULTS=docs/results/speech scripts/paper-grid.sh runs/speech-grid --datasets fsdd
 # The last line gives the wall time of this invocation; table2.md's last line the runs' own
 # training seconds summed (run-seconds) per data set, over every session.
 # The grid runs from a pinned copy of the tool, runs/rnnlab-grid, made from build/rnnlab the
@@ -22,10 +23,11 @@ OUT=${1:-runs/paper-grid}
 RESULTS=${RESULTS:-docs/results}
 mkdir -p runs "$RESULTS" || exit 4
 [ -x build/rnnlab ] || { echo "paper-grid: build/rnnlab missing: run make first" >&2; exit 4; }
-if [ ! -x runs/rnnlab-grid ]; then
-    cp build/rnnlab runs/rnnlab-grid.tmp && mv runs/rnnlab-grid.tmp runs/rnnlab-grid || exit 4
+PIN=${PIN:-runs/rnnlab-grid}
+if [ ! -x "$PIN" ]; then
+    cp build/rnnlab "$PIN.tmp" && mv "$PIN.tmp" "$PIN" || exit 4
     echo "build/rnnlab of $(git describe --always --dirty 2>/dev/null), copied $(date -u '+%Y-%m-%d %H:%M UTC')" \
-        > runs/rnnlab-grid.version
+        > "$PIN.version"
 fi
 
 sync_results() {   # copy each finished table and figure into $RESULTS (rename: atomic)
@@ -38,15 +40,16 @@ sync_results() {   # copy each finished table and figure into $RESULTS (rename: 
 }
 
 t0=$(date +%s)
-echo "paper-grid: started $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), tool: $(cat runs/rnnlab-grid.version 2>/dev/null)"
-runs/rnnlab-grid reproduce --out "$OUT" --jobs 2 "$@" &
+echo "paper-grid: started $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), tool: $(cat "$PIN.version" 2>/dev/null)"
+"$PIN" reproduce --out "$OUT" --jobs 2 "$@" &
 pid=$!
-while kill -0 $pid 2>/dev/null; do
-    sleep 60
-    sync_results
-done
+# The copying runs beside it, so that the wall time below is the grid's, not rounded up to
+# the next minute.
+(while kill -0 $pid 2>/dev/null; do sleep 60; sync_results; done) &
+syncer=$!
 wait $pid
 rc=$?
+kill $syncer 2>/dev/null
 sync_results
 echo "paper-grid: reproduce exited $rc at $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(( $(date +%s) - t0 )) s wall"
 exit $rc
