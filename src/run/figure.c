@@ -360,14 +360,15 @@ static rnl_status draw(const figure_files *f, const series *s, int ns, const cha
 /* The files of a figure at base (path without extension) drawn into the images ext[0..n-1]. */
 static rnl_status figure_files_at(figure_files *f, const char *base, const char *const *ext, int n) {
     memset(f, 0, sizeof *f);
-    if (strlen(base) >= sizeof f->base) return rnl_fail(RNL_ERR_USAGE, "figure: path too long: %.100s...", base);
-    snprintf(f->base, sizeof f->base, "%s", base);
+    const size_t n0 = strlen(base);
+    if (n0 >= sizeof f->base) return rnl_fail(RNL_ERR_USAGE, "figure: path too long: %.100s...", base);
+    memcpy(f->base, base, n0 + 1);
     snprintf(f->gp, sizeof f->gp, "%s.gp", base);
     snprintf(f->dat, sizeof f->dat, "%s.dat", base);
     snprintf(f->log, sizeof f->log, "%s.log", base);
     for (int i = 0; i < n; i++) {
         snprintf(f->img[i], sizeof f->img[i], "%s%s", base, ext[i]);
-        snprintf(f->tmp[i], sizeof f->tmp[i], "%s.tmp", f->img[i]);
+        snprintf(f->tmp[i], sizeof f->tmp[i], "%s%s.tmp", base, ext[i]);
         if (!(f->term[i] = terminal_of(f->img[i])))
             return rnl_fail(RNL_ERR_INTERNAL, "figure: no terminal for %s", f->img[i]);
     }
