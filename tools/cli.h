@@ -60,5 +60,7 @@ int cmd_bench(int argc, char **argv);
 /* tools/cmd_search.c: the random search over the learning rate and the paper's grid. */
 int cmd_search(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+/* tools/cmd_plot.c: the learning curves of run directories. */
+int cmd_plot(int argc, char **argv);
 
 #endif

@@ -355,10 +355,11 @@ int cmd_reproduce(int argc, char **argv) {
     runs_printer pr = {s->quiet, !s->quiet && isatty(2), 0};
     const rnl_runs_sink sink = {print_runs_event, &pr};
     int figures = 0;
+    const double t0 = rnl_now();
     rnl_status st = rnl_reproduce(&o, self_exe(argv[0]), &sink, &figures);
     clear_status(&pr);
     if (!st && !s->quiet)
-        printf("reproduce: done: %s/table1.md, table2.md, table2.csv%s\n", o.out,
-               figures ? ", fig-<data>.png/.svg" : " (no figures: gnuplot missing)");
+        printf("reproduce: done: %s/table1.md, table2.md, table2.csv%s; %.0f s wall in this session\n", o.out,
+               figures ? ", fig-<data>.png/.svg" : " (no figures: gnuplot missing)", rnl_now() - t0);
     return st ? cli_fail(st) : 0;
 }

@@ -21,6 +21,7 @@ static const command COMMANDS[] = {
     {"bench", cmd_bench, "training and inference throughput (steps/s, GFLOP/s)"},
     {"search", cmd_search, "random search of the learning rate (parallel, resumable, MPI with rnnlab-mpi)"},
     {"reproduce", cmd_reproduce, "the paper's grid: searches, seed runs, Tables 1-2, Figures 2-3"},
+    {"plot", cmd_plot, "learning curves of run directories (metrics.csv) into a PNG or SVG (gnuplot)"},
 };
 #define NCOMMANDS ((int)(sizeof COMMANDS / sizeof *COMMANDS))
 

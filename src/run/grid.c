@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/dataroot.h"
+#include "data/dataset.h"
+#include "data/lpc.h"
 #include "io/lock.h"
 #include "io/util.h"
 #include "run/figure.h"
@@ -28,6 +31,7 @@ typedef struct {
     rnl_search_opts *search;        /* [nd * nc] */
     rnl_run *runs;                  /* [nd * nc * per] */
     rnl_lock *lock[1 + MAX_LIST * MAX_LIST]; /* out, then every search's directory */
+    rnl_grid_speech speech[MAX_LIST]; /* per data set: its speech units and baseline (music: 0) */
     rnl_grid_results res;           /* the view of the runs for tables and figures */
     const rnl_runs_sink *sink;
     int gnuplot_missing;
@@ -94,6 +98,36 @@ static rnl_status grid_lists(grid *g) {
                 st = rnl_fail(RNL_ERR_USAGE, "--datasets: '%s' and '%s' would both run in %s/%s-<unit> (rename one)",
                               g->data[e], g->data[d], o->out, g->tag[d]);
     }
+    return st;
+}
+
+/* ================================================================ speech ============ */
+
+/* Data set d resolved to path: a directory is speech (dataset.h), whose report needs its
+ * training std and the linear-prediction baseline on each split (fitted once, here). */
+static rnl_status grid_speech(grid *g, int d, const char *path) {
+    struct stat sb;
+    rnl_grid_speech *sp = &g->speech[d];
+    memset(sp, 0, sizeof *sp);
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return RNL_OK;
+    const rnl_train_opts *t = &g->opt->search.train;
+    rnl_dataset *ds = NULL;
+    rnl_lpc lpc = {0};
+    rnl_status st = rnl_dataset_open(path, NULL, t->split_scheme, &ds);
+    if (!st) st = rnl_lpc_fit(ds, &lpc);
+    for (int k = 0; k < 3 && !st; k++) {
+        double full, diag, steps;
+        st = rnl_lpc_eval(&lpc, ds, k, &full, &diag, &steps);
+        sp->lpc_nll[k] = steps > 0 ? full / steps : NAN;
+    }
+    if (!st) {
+        sp->speech = 1;
+        sp->output = ds->output;
+        sp->std = ds->std;
+        sp->scheme = t->split_scheme[0] ? t->split_scheme : "index";
+    }
+    rnl_lpc_free(&lpc);
+    rnl_dataset_free(ds);
     return st;
 }
 
@@ -269,6 +303,7 @@ rnl_status rnl_reproduce(const rnl_reproduce_opts *o, const char *exe, const rnl
         char path[4200];
         st = rnl_data_resolve(g->data[d], o->search.train.data_root[0] ? o->search.train.data_root : NULL, path,
                               sizeof path);
+        if (!st) st = grid_speech(g, d, path);
     }
     if (!st) st = rnl_dir_lock(o->out, "reproduce", &g->lock[0]);
     if (!st) st = rnl_reproduce_check(o);
@@ -282,7 +317,7 @@ rnl_status rnl_reproduce(const rnl_reproduce_opts *o, const char *exe, const rnl
     for (int gi = 0; gi < G && !st; gi++) st = prepare_group(g, gi);
     if (!st) st = rnl_reproduce_write_config(o);
     g->res = (rnl_grid_results){g->nd, g->nc, g->data, g->tags, g->cells, T, o->seeds, g->per, g->runs,
-                                o->search.log_lo, o->search.log_hi, o->out};
+                                o->search.log_lo, o->search.log_hi, o->out, g->speech};
     if (!st)
         rnl_runs_say(sink, RNL_RUNS_NOTE, "reproduce: %d data set(s) x %d unit(s): %d search trials + %d seed runs "
                      "each, %d at a time, into %s", g->nd, g->nc, T, o->seeds, o->search.jobs, o->out);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/speech.h"
 #include "io/util.h"
 
 /* ================================================================ the paper ========= */
@@ -24,6 +25,14 @@ static const paper_row PAPER[] = {
     {"musedata", "MuseData", {5.64, 5.06, 5.18}, {6.23, 5.99, 6.23}},
     {"piano", "Piano-midi", {5.64, 4.93, 6.49}, {9.03, 8.82, 9.03}},
 };
+
+/* Table 2 of the paper, its speech rows: Ubisoft A and B, a private data set (paper.md §2),
+ * in a unit the paper states only as "average negative log-probability". */
+static const paper_row PAPER_SPEECH[] = {
+    {"ubisoft_a", "Ubisoft A", {6.29, 2.31, 1.44}, {6.44, 3.59, 2.70}},
+    {"ubisoft_b", "Ubisoft B", {7.61, 0.38, 0.80}, {7.62, 0.88, 1.26}},
+};
+#define NPAPER_SPEECH ((int)(sizeof PAPER_SPEECH / sizeof *PAPER_SPEECH))
 
 /* The paper's row of a data set given by name (a path never matches). */
 static const paper_row *paper_row_for(const char *data) {
@@ -70,6 +79,8 @@ static rnl_status looks_of(const rnl_grid_results *g, const cell_look **look, in
     return st;
 }
 
+#define MAX_CELLS 16
+
 /* ================================================================ the grid's runs === */
 
 const rnl_run *rnl_grid_group(const rnl_grid_results *g, int d, int c) {
@@ -82,7 +93,7 @@ int rnl_grid_group_complete(const rnl_grid_results *g, int d, int c) {
 
 const char *rnl_report_data_title(const rnl_grid_results *g, int d) {
     const paper_row *p = paper_row_for(g->data[d]);
-    return p ? p->title : g->tag[d];
+    return p ? p->title : strcmp(g->data[d], "fsdd") == 0 ? "FSDD" : g->tag[d];
 }
 
 typedef struct {
@@ -118,6 +129,109 @@ static seed_stats group_stats(const rnl_grid_results *g, const rnl_run *r) {
     return s;
 }
 
+/* ================================================================ speech ============ */
+
+/* The seed runs' train, valid and test NLL as bits per sample of the 16-bit signal, mean and
+ * sample standard deviation over the runs (each run's NLL converted, then averaged). */
+static seed_stats speech_bits_stats(const rnl_grid_results *g, const rnl_run *r, const rnl_grid_speech *sp) {
+    seed_stats s;
+    double b[3][256];
+    int n = 0;
+    for (int j = 0; j < g->seeds && n < 256; j++) {
+        const rnl_run *x = &r[g->trials + j];
+        if (x->state != RNL_RUN_OK) continue;
+        const double nll[3] = {x->train_nll, x->valid_nll, x->test_nll};
+        for (int k = 0; k < 3; k++) b[k][n] = rnl_speech_bits_per_sample(nll[k], sp->output, sp->std);
+        n++;
+    }
+    s.n = n;
+    mean_std(b[0], n, &s.train_m, &s.train_s);
+    mean_std(b[1], n, &s.valid_m, &s.valid_s);
+    mean_std(b[2], n, &s.test_m, &s.test_s);
+    return s;
+}
+
+/* Index among look[0..nc-1] of the lowest test value of row p (-1: none). */
+static int paper_best_of(const paper_row *p, const cell_look *const *look, int nc) {
+    int best = -1;
+    for (int c = 0; c < nc; c++)
+        if (best < 0 || p->test[look[c]->col] < p->test[look[best]->col]) best = c;
+    return best;
+}
+
+/* A speech data set's rows under its nats row: bits per sample (the seed runs' mean ± std),
+ * the paper's Ubisoft A and B rows, and a note on the units and the baseline into `notes`. */
+static void speech_rows(rnl_buf *md, rnl_buf *notes, const rnl_grid_results *g, int d, const cell_look *const *look) {
+    const rnl_grid_speech *sp = &g->speech[d];
+    const char *title = rnl_report_data_title(g, d);
+    seed_stats bs[MAX_CELLS];
+    int best_c = -1;
+    for (int c = 0; c < g->nc; c++) {
+        bs[c] = speech_bits_stats(g, rnl_grid_group(g, d, c), sp);
+        if (bs[c].n && (best_c < 0 || bs[c].test_m < bs[best_c].test_m)) best_c = c;
+    }
+    rnl_buf_printf(md, "| %s (rnnlab, bits per sample) |", title);
+    for (int c = 0; c < g->nc; c++) {
+        const char *bo = c == best_c ? "**" : "";
+        if (bs[c].n)
+            rnl_buf_printf(md, " %.2f ± %.2f / %s%.2f ± %.2f%s |", bs[c].train_m, bs[c].train_s, bo, bs[c].test_m,
+                           bs[c].test_s, bo);
+        else
+            rnl_buf_printf(md, " — |");
+    }
+    rnl_buf_printf(md, "\n");
+    for (int k = 0; k < NPAPER_SPEECH; k++) {
+        const paper_row *p = &PAPER_SPEECH[k];
+        const int pb = paper_best_of(p, look, g->nc);
+        rnl_buf_printf(md, "| %s (paper; other data) |", p->title);
+        for (int c = 0; c < g->nc; c++) {
+            const char *bo = c == pb ? "**" : "";
+            rnl_buf_printf(md, " %.2f / %s%.2f%s |", p->train[look[c]->col], bo, p->test[look[c]->col], bo);
+        }
+        rnl_buf_printf(md, "\n");
+    }
+    double lb[3];
+    for (int k = 0; k < 3; k++) lb[k] = rnl_speech_bits_per_sample(sp->lpc_nll[k], sp->output, sp->std);
+    rnl_buf_printf(notes,
+                   "\n%s (split scheme %s): the first row is the NLL in nats per predicted step of %d samples "
+                   "standardised with the training split's std (%.6g), the second the same NLL as bits per sample "
+                   "of the 16-bit signal, (nats/%d + ln(std · 32768)) / ln 2. The order-20 linear predictor "
+                   "(`rnnlab baseline`, full residual covariance) on the same splits: train / valid / test "
+                   "%.3f / %.3f / %.3f bits per sample (%.3f / %.3f / %.3f nats per step). The paper's Ubisoft A "
+                   "and B rows are of a different, private data set, and the paper states their unit only as "
+                   "\"average negative log-probability\": compare the order of the units, not the values.\n",
+                   title, sp->scheme, sp->output, sp->std, sp->output, lb[0], lb[1], lb[2], sp->lpc_nll[0],
+                   sp->lpc_nll[1], sp->lpc_nll[2]);
+}
+
+/* The CSV columns a speech row adds (bits per sample of the seed runs, the baseline, the
+ * paper's Ubisoft rows); empty for music. */
+#define SPEECH_CSV_HEADER                                                                                         \
+    ",train_bits_mean,train_bits_std,valid_bits_mean,valid_bits_std,test_bits_mean,test_bits_std,"              \
+    "lpc_train_nll,lpc_valid_nll,lpc_test_nll,lpc_train_bits,lpc_valid_bits,lpc_test_bits,"                     \
+    "paper_a_train,paper_a_test,paper_b_train,paper_b_test"
+#define SPEECH_CSV_COLUMNS 16
+
+static void speech_csv(rnl_buf *csv, const rnl_grid_results *g, int d, int c, const cell_look *look) {
+    double v[SPEECH_CSV_COLUMNS];
+    for (int i = 0; i < SPEECH_CSV_COLUMNS; i++) v[i] = NAN;
+    const rnl_grid_speech *sp = &g->speech[d];
+    if (sp->speech) {
+        const seed_stats b = speech_bits_stats(g, rnl_grid_group(g, d, c), sp);
+        const double w[SPEECH_CSV_COLUMNS] = {
+            b.train_m, b.train_s, b.valid_m, b.valid_s, b.test_m, b.test_s, sp->lpc_nll[0], sp->lpc_nll[1],
+            sp->lpc_nll[2], rnl_speech_bits_per_sample(sp->lpc_nll[0], sp->output, sp->std),
+            rnl_speech_bits_per_sample(sp->lpc_nll[1], sp->output, sp->std),
+            rnl_speech_bits_per_sample(sp->lpc_nll[2], sp->output, sp->std), PAPER_SPEECH[0].train[look->col],
+            PAPER_SPEECH[0].test[look->col], PAPER_SPEECH[1].train[look->col], PAPER_SPEECH[1].test[look->col]};
+        memcpy(v, w, sizeof v);
+    }
+    for (int i = 0; i < SPEECH_CSV_COLUMNS; i++) {
+        rnl_buf_printf(csv, ",");
+        if (isfinite(v[i])) rnl_buf_printf(csv, "%.6f", v[i]);
+    }
+}
+
 /* ================================================================ the tables ======== */
 
 static rnl_status write_text(const char *dir, const char *name, rnl_buf *b) {
@@ -128,8 +242,6 @@ static rnl_status write_text(const char *dir, const char *name, rnl_buf *b) {
     rnl_buf_free(b);
     return st;
 }
-
-#define MAX_CELLS 16
 
 static rnl_status write_table1(const rnl_grid_results *g) {
     const cell_look *look[MAX_CELLS];
@@ -182,7 +294,8 @@ static rnl_status write_table2(const rnl_grid_results *g) {
     rnl_buf_printf(&md, "\n");
     rnl_buf_printf(&csv, "data,cell,hidden,params_recurrent,lr,trials_ok,trials_failed,seeds_ok,train_mean,train_std,"
                          "valid_mean,valid_std,test_mean,test_std,best_trial_train,best_trial_valid,"
-                         "best_trial_test,paper_train,paper_test\n");
+                         "best_trial_test,paper_train,paper_test" SPEECH_CSV_HEADER ",search_seconds,seed_seconds\n");
+    rnl_buf notes = {0}, timing = {0};
     rnl_buf details = {0};
     rnl_buf_printf(&details, "\nSearch and seed runs:\n\n| data set | unit | best lr | trials ok / diverged | "
                              "best trial: valid / test | seed runs ok | seed best epochs | seed valid |\n"
@@ -197,7 +310,7 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             if (ss[c].n && (best_c < 0 || ss[c].test_m < ss[best_c].test_m)) best_c = c;
             if (p && (paper_best < 0 || p->test[look[c]->col] < p->test[look[paper_best]->col])) paper_best = c;
         }
-        rnl_buf_printf(&md, "| %s (rnnlab) |", title);
+        rnl_buf_printf(&md, "| %s (rnnlab%s) |", title, g->speech[d].speech ? ", nats per step" : "");
         for (int c = 0; c < g->nc; c++) {
             if (!ss[c].n) {
                 rnl_buf_printf(&md, " — |");
@@ -217,6 +330,8 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             }
             rnl_buf_printf(&md, "\n");
         }
+        if (g->speech[d].speech) speech_rows(&md, &notes, g, d, look);
+        double dsec[2] = {0, 0}; /* run-seconds of d: search trials, seed runs */
         for (int c = 0; c < g->nc; c++) {
             const rnl_run *r = rnl_grid_group(g, d, c);
             const int pc = look[c]->col, searched = rnl_runs_finished(r, T);
@@ -245,7 +360,13 @@ static rnl_status write_table2(const rnl_grid_results *g) {
                 rnl_buf_printf(&csv, ",");
                 if (isfinite(v[i])) rnl_buf_printf(&csv, "%.6f", v[i]);
             }
-            rnl_buf_printf(&csv, "\n");
+            speech_csv(&csv, g, d, c, look[c]);
+            double sec[2] = {0, 0};
+            for (int j = 0; j < g->per; j++)
+                if (rnl_run_finished(&r[j]) && isfinite(r[j].seconds)) sec[j >= T] += r[j].seconds;
+            rnl_buf_printf(&csv, ",%.3f,%.3f\n", sec[0], sec[1]);
+            dsec[0] += sec[0];
+            dsec[1] += sec[1];
             rnl_buf_printf(&details, "| %s | %s |", title, look[c]->title);
             if (bt && searched) rnl_buf_printf(&details, " %.3g |", bt->o.lr);
             else rnl_buf_printf(&details, " (searching) |");
@@ -261,9 +382,16 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             if (ss[c].n) rnl_buf_printf(&details, " | %.3f ± %.3f |\n", ss[c].valid_m, ss[c].valid_s);
             else rnl_buf_printf(&details, " | — |\n");
         }
+        rnl_buf_printf(&timing, "%s %s: %.0f s (search trials %.0f s, seed runs %.0f s)", d ? ";" : "", title,
+                       dsec[0] + dsec[1], dsec[0], dsec[1]);
     }
+    rnl_buf_append(&md, notes.p ? notes.p : "", notes.len);
+    rnl_buf_free(&notes);
     rnl_buf_append(&md, details.p ? details.p : "", details.len);
     rnl_buf_free(&details);
+    rnl_buf_printf(&md, "\nRun-seconds (the finished runs' own training wall-clock seconds, summed):%s.\n",
+                   timing.p ? timing.p : "");
+    rnl_buf_free(&timing);
     st = write_text(g->out, "table2.md", &md);
     if (!st) st = write_text(g->out, "table2.csv", &csv);
     else rnl_buf_free(&csv);

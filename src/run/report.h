@@ -6,6 +6,18 @@
 
 #include "run/pool.h"
 
+/* A speech data set's units (the grid fills one per data set; music: speech 0): its NLLs are
+ * nats per step of `output` standardised samples, turned into bits per sample of the 16-bit
+ * signal with the training split's std (rnl_speech_bits_per_sample), and the order-20 linear
+ * predictor's NLL on each split (the baseline of `rnnlab baseline`, full covariance). */
+typedef struct {
+    int speech;               /* 1 for a speech data set */
+    int output;               /* samples per predicted step (10) */
+    double std;               /* the training split's std of the samples in [-1, 1) */
+    const char *scheme;       /* the split scheme ("index", "speaker") */
+    double lpc_nll[3];        /* the baseline, nats per step: train, valid, test */
+} rnl_grid_speech;
+
 /* What the grid has run so far: for data set d and unit c, group d * nc + c of `per` runs,
  * its `trials` search trials, then its `seeds` seed runs. */
 typedef struct {
@@ -17,6 +29,7 @@ typedef struct {
     const rnl_run *runs;      /* [nd * nc * per] */
     double log_lo, log_hi;    /* the searches' natural-log range of the learning rate */
     const char *out;          /* where the tables and figures are written */
+    const rnl_grid_speech *speech; /* [nd] */
 } rnl_grid_results;
 
 /* The runs of data set d and unit c (trials first, then seed runs). */
