@@ -78,10 +78,19 @@ done
 err=$(cat "$T/env.err"); rc=$(cat "$T/env.rc")
 check '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -qF "in \$RNNLAB_DATA ($T/empty)"' \
     "RNNLAB_DATA as the data root: exit $rc: $err"
-# A name resolved through the data root gives rnnlab eval's NLL (float64 vs float32 sums).
+# A name resolved through the data root gives rnnlab eval's NLL (float64 vs float32 sums), in
+# both conventions: pooled over frames and the mean over sequences of their NLL per frame; the
+# training run's summary.json reports the same test numbers.
 py=$(cat "$T/py.json")
 c=$("$R" eval --model "$M" --data jsb --data-root "$D" --json 2>&1)
 check '"$PY" -c "import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2]);
-sys.exit(not (a[\"frames\"] == b[\"frames\"] and abs(a[\"nll\"] - b[\"nll\"]) <= 1e-6 * abs(b[\"nll\"])))" "$py" "$c"' \
-    "torch_eval.py on jsb ($py) differs from rnnlab eval ($c)"
+sys.exit(not (a[\"frames\"] == b[\"frames\"] and abs(a[\"nll\"] - b[\"nll\"]) <= 1e-6 * abs(b[\"nll\"])
+              and abs(a[\"nll_seq_mean\"] - b[\"nll_seq_mean\"]) <= 1e-6 * abs(b[\"nll_seq_mean\"])
+              and abs(a[\"nll\"] - a[\"nll_seq_mean\"]) > 1e-4))" "$py" "$c"' \
+    "torch_eval.py on jsb ($py) differs from rnnlab eval ($c), or the two conventions coincide"
+check '"$PY" -c "import json, sys; a, s = json.loads(sys.argv[1]), json.load(open(sys.argv[2]));
+sys.exit(not (abs(a[\"nll\"] - s[\"test_nll\"]) <= 1e-6 * abs(a[\"nll\"])
+              and abs(a[\"nll_seq_mean\"] - s[\"test_nll_seq_mean\"]) <= 1e-6 * abs(a[\"nll_seq_mean\"])
+              and all(isinstance(s[k + \"_nll_seq_mean\"], float) for k in (\"train\", \"valid\"))))" "$py" "$T/m/summary.json"' \
+    "summary.json's test NLLs differ from torch_eval.py's ($py), or it lacks train/valid_nll_seq_mean"
 summary

@@ -5,7 +5,7 @@
 #include "run/trainer.h"
 
 rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, const char *error,
-                                     double test_nll, double test_frames) {
+                                     double test_nll, double test_frames, const double *seq_mean) {
     const rnl_config *c = rnl_model_config(r->m);
     const rnl_train_opts *o = &r->o;
     rnl_buf b = {0};
@@ -33,6 +33,12 @@ rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, c
     rnl_buf_json_number(&b, r->best_valid);
     rnl_buf_printf(&b, ",\n  \"test_nll\": ");
     rnl_buf_json_number(&b, test_nll);
+    /* The other convention beside the pooled one: the mean over sequences of their NLL per frame. */
+    static const char *const seq_keys[3] = {"train_nll_seq_mean", "valid_nll_seq_mean", "test_nll_seq_mean"};
+    for (int i = 0; i < 3; i++) {
+        rnl_buf_printf(&b, ",\n  \"%s\": ", seq_keys[i]);
+        rnl_buf_json_number(&b, seq_mean[i]);
+    }
     rnl_buf_printf(&b, ",\n  \"test_frames\": %.0f,\n  \"seconds\": ", test_frames);
     rnl_buf_json_number(&b, r->seconds);
     rnl_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"config\": {", (unsigned long long)o->seed);

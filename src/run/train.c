@@ -318,7 +318,7 @@ static rnl_status train_epoch(rnl_trainer *r, double last_epoch_s) {
 
 static rnl_status eval_split(rnl_trainer *r, const rnl_real *params, int split, double *nll) {
     double sum, frames;
-    rnl_status st = rnl_eval_split(r->m, r->ws, params, r->data, split, &sum, &frames);
+    rnl_status st = rnl_eval_split(r->m, r->ws, params, r->data, split, &sum, &frames, NULL);
     *nll = frames > 0 ? sum / frames : NAN;
     return st;
 }
@@ -418,21 +418,28 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ct
     if (st == RNL_ERR_NUMERIC) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", rnl_last_error());
-        rnl_trainer_write_summary(&r, "diverged", msg, NAN, 0);
+        const double none[3] = {NAN, NAN, NAN};
+        rnl_trainer_write_summary(&r, "diverged", msg, NAN, 0, none);
         rnl_fail(RNL_ERR_NUMERIC, "%s", msg);
         goto done;
     }
     if (st) goto done;
     if (r.best_epoch == 0 && (st = save_best_model(&r))) goto done;
-    double test_sum, test_frames;
-    st = rnl_eval_split(r.m, r.ws, r.best, r.data, RNL_SPLIT_TEST, &test_sum, &test_frames);
+    /* The best parameters on every split: the test NLL pooled, and the mean over sequences
+     * of each one's NLL per frame on all three (summary.json reports both conventions; the
+     * pooled train and valid NLL are those of the best epoch). */
+    double test_sum, test_frames, seq_mean[3], sum, frames;
+    for (int s = RNL_SPLIT_TRAIN; s <= RNL_SPLIT_VALID && !st; s++)
+        st = rnl_eval_split(r.m, r.ws, r.best, r.data, s, &sum, &frames, &seq_mean[s]);
+    if (!st) st = rnl_eval_split(r.m, r.ws, r.best, r.data, RNL_SPLIT_TEST, &test_sum, &test_frames,
+                                 &seq_mean[RNL_SPLIT_TEST]);
     if (st) goto done;
     double test = test_frames > 0 ? test_sum / test_frames : NAN;
     if (!r.done) {
         r.done = 1;
         if ((st = rnl_trainer_save_state(&r))) goto done;
     }
-    st = rnl_trainer_write_summary(&r, "ok", NULL, test, test_frames);
+    st = rnl_trainer_write_summary(&r, "ok", NULL, test, test_frames, seq_mean);
     if (!st) {
         rnl_train_event e = {.kind = RNL_TRAIN_DONE, .epoch = r.epoch, .updates = r.updates, .skipped = r.skipped,
                              .seconds = r.seconds, .best_epoch = r.best_epoch, .best_train = r.best_train,

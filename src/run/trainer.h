@@ -36,8 +36,9 @@ typedef struct {
 rnl_status rnl_trainer_save_state(const rnl_trainer *r);
 /* Read the counters, tensors and metrics of a state into r (its model already built). */
 rnl_status rnl_trainer_load_state(rnl_trainer *r, const rnl_st_file *f);
-/* OUT/summary.json; status "ok" or "diverged" (with error). */
+/* OUT/summary.json; status "ok" or "diverged" (with error). seq_mean [3]: the mean over
+ * sequences of each one's NLL per frame on the train, valid and test splits (NAN: unknown). */
 rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, const char *error,
-                                     double test_nll, double test_frames);
+                                     double test_nll, double test_frames, const double *seq_mean);
 
 #endif
