@@ -239,11 +239,23 @@ typedef struct {
     double decay;     /* rho of the running mean square, 0.95 */
     double momentum;  /* mu, 0.9 */
     double eps;       /* added to sqrt(mean square), 1e-8 */
+    /* The authors' released pieces (0 = off; a {lr, decay, momentum, eps} initialiser leaves
+     * them off): */
+    double floor;     /* > 0: rms = max(sqrt(ms), floor), eps not added (the authors' 0.01) */
+    double step_clip; /* > 0: the applied step scaled by min(1, step_clip / ||step||), the norm
+                       * over all n values; buf is stored unscaled (the authors' 1) */
+    int velocity;     /* 1: lr inside the momentum buffer, buf = v (the authors' form) */
 } rnl_rmsprop;
-/* PyTorch's torch.optim.RMSprop(alpha=decay, eps, momentum, centered=False):
+/* With the pieces off, PyTorch's torch.optim.RMSprop(alpha=decay, eps, momentum,
+ * centered=False):
  *   ms  = decay*ms + (1-decay)*g^2
  *   buf = momentum*buf + g / (sqrt(ms) + eps)
- *   p   = p - lr*buf                                                        */
+ *   p   = p - lr*buf
+ * In general, with rms = max(sqrt(ms), floor) if floor > 0 else sqrt(ms) + eps:
+ *   velocity 0:  buf = momentum*buf + g / rms,       step = -lr*buf
+ *   velocity 1:  buf = momentum*buf - lr * g / rms,  step = buf
+ *   p = p + step * min(1, step_clip / ||step||)   (factor 1 when step_clip = 0)
+ * The authors' RMSPropMomentum (jych/librnn) is velocity 1, floor 0.01, step_clip 1. */
 void rnl_rmsprop_step(const rnl_rmsprop *o, rnl_real *p, const rnl_real *g, rnl_real *ms,
                       rnl_real *buf, size_t n);
 /* Global L2 norm of g (computed in double); if it exceeds max_norm, scale g by

@@ -115,6 +115,8 @@ int cmd_train(int argc, char **argv) {
     }
     if (!o.data[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --data is required (jsb, nottingham, musedata, piano, fsdd, or a .mat path)"));
     if (!o.out[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --out DIR is required"));
+    rnl_status st = rnl_train_options_resolve(&o); /* --protocol's defaults, the grid's lr */
+    if (st) return cli_fail(st);
     pr.tty = !o.quiet && isatty(2);
     return run_train(&o, 0, &pr);
 }

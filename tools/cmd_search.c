@@ -315,7 +315,8 @@ int cmd_search(int argc, char **argv) {
                       "--data NAME --cell tanh|gru|lstm --out DIR [--trials N] [--lr-log-range LO:HI] [--jobs J] [options]",
                       NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
-    rnl_status st;
+    rnl_status st = rnl_train_options_resolve(&s.train); /* the trials' --protocol defaults */
+    if (st) return cli_fail(st);
     long world = mpi_world_size();
 #ifdef RNL_MPI
     if (world > 1) {
@@ -358,6 +359,8 @@ int cmd_reproduce(int argc, char **argv) {
     if (mpi_world_size() > 1)
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "reproduce runs on one machine (use --jobs); under mpirun use "
                                  "`search` for each data set and unit"));
+    rnl_status rs = rnl_train_options_resolve(&s->train); /* the runs' --protocol defaults */
+    if (rs) return cli_fail(rs);
     runs_printer pr = {s->quiet, !s->quiet && isatty(2), 0};
     const rnl_runs_sink sink = {print_runs_event, &pr};
     int figures = 0;

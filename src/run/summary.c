@@ -1,6 +1,7 @@
 /* summary.c — summary.json of a training run: its status, model sizes, the best epoch and
  * the NLL of the best parameters on every split, and its options ("config", through the
  * option table: the same set as the resume state and `train --help`). */
+#include <math.h>
 #include <stdio.h>
 #include "run/trainer.h"
 
@@ -41,6 +42,9 @@ rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, c
     }
     rnl_buf_printf(&b, ",\n  \"test_frames\": %.0f,\n  \"seconds\": ", test_frames);
     rnl_buf_json_number(&b, r->seconds);
+    /* --loss-weight's divisor of an update's summed NLL (null: the update's own frames). */
+    rnl_buf_printf(&b, ",\n  \"loss_scale\": ");
+    rnl_buf_json_number(&b, r->loss_scale > 0 ? r->loss_scale : NAN);
     rnl_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"config\": {", (unsigned long long)o->seed);
     rnl_options_to_json(&b, rnl_train_options, rnl_train_noptions, o, RNL_ROLES_STORED);
     rnl_buf_printf(&b, "}\n}\n");

@@ -26,6 +26,9 @@ typedef struct {
     long skipped;        /* updates skipped because their gradient was not finite */
     int streak;          /* consecutive such updates (10 in a row = diverged) */
     double lr_now;       /* this epoch's learning rate (schedule) */
+    int velocity;        /* --rmsprop authors: lr inside the momentum buffer */
+    double loss_scale;   /* an update's loss = its summed NLL / loss_scale; 0 = / its frames
+                          * (--loss-weight sequence) */
     rnl_train_fn fn;     /* the caller's event sink (may be NULL) */
     void *ctx;
     const volatile sig_atomic_t *stop; /* the caller's stop request (may be NULL) */
