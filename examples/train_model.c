@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
     double sum = 0, steps = 0;
     st = rnl_model_load(path, &m);
     if (!st) st = rnl_dataset_open_for_model(m, data, NULL, NULL, &d, NULL, 0);
-    if (!st) st = rnl_evaluate(m, d, RNL_SPLIT_TEST, &sum, &steps);
+    if (!st) st = rnl_evaluate(m, d, RNL_SPLIT_TEST, &sum, &steps, NULL);
     if (!st) printf("test_nll=%.6f steps=%.0f sequences=%d\n", sum / steps, steps, rnl_dataset_count(d, RNL_SPLIT_TEST));
     rnl_dataset_free(d);
     rnl_model_free(m);

@@ -289,11 +289,23 @@ typedef struct {
     double decay;     /* rho of the running mean square, 0.95 */
     double momentum;  /* mu, 0.9 */
     double eps;       /* added to sqrt(mean square), 1e-8 */
+    /* The authors' released pieces (0 = off; a {lr, decay, momentum, eps} initialiser leaves
+     * them off): */
+    double floor;     /* > 0: rms = max(sqrt(ms), floor), eps not added (the authors' 0.01) */
+    double step_clip; /* > 0: the applied step scaled by min(1, step_clip / ||step||), the norm
+                       * over all n values; buf is stored unscaled (the authors' 1) */
+    int velocity;     /* 1: lr inside the momentum buffer, buf = v (the authors' form) */
 } rnl_rmsprop;
-/* PyTorch's torch.optim.RMSprop(alpha=decay, eps, momentum, centered=False):
+/* With the pieces off, PyTorch's torch.optim.RMSprop(alpha=decay, eps, momentum,
+ * centered=False):
  *   ms  = decay*ms + (1-decay)*g^2
  *   buf = momentum*buf + g / (sqrt(ms) + eps)
- *   p   = p - lr*buf                                                        */
+ *   p   = p - lr*buf
+ * In general, with rms = max(sqrt(ms), floor) if floor > 0 else sqrt(ms) + eps:
+ *   velocity 0:  buf = momentum*buf + g / rms,       step = -lr*buf
+ *   velocity 1:  buf = momentum*buf - lr * g / rms,  step = buf
+ *   p = p + step * min(1, step_clip / ||step||)   (factor 1 when step_clip = 0)
+ * The authors' RMSPropMomentum (jych/librnn) is velocity 1, floor 0.01, step_clip 1. */
 void rnl_rmsprop_step(const rnl_rmsprop *o, rnl_real *p, const rnl_real *g, rnl_real *ms,
                       rnl_real *buf, size_t n);
 /* Global L2 norm of g (computed in double); if it exceeds max_norm, scale g by
@@ -464,7 +476,9 @@ typedef int (*rnl_event_fn)(void *ctx, const rnl_event *e);
  * parameters), metrics.csv and summary.json, as `rnnlab train` writes them (README). Refuses
  * (RNL_ERR_USAGE) a directory that holds a run unless "force" is 1, an option that does not
  * apply, a directory another process trains in. Other errors: RNL_ERR_DATA, RNL_ERR_IO,
- * RNL_ERR_NUMERIC (diverged; summary.json says so), RNL_ERR_STOPPED (fn asked). */
+ * RNL_ERR_NUMERIC (diverged; summary.json says so), RNL_ERR_STOPPED (fn asked). Options not
+ * set are completed as `rnnlab train` completes them: from "protocol", and without "lr" the
+ * rate the paper's grid chose for the data set and unit (README, "Defaults"). */
 rnl_status rnl_train_run(const rnl_train_config *c, rnl_event_fn fn, void *ctx);
 /* Continue the run in dir (after a stop, a crash or kill -9, or with a larger budget): its
  * options are read back from it; c (NULL = none) may set only the stopping options
@@ -479,11 +493,13 @@ rnl_status rnl_train_resume(const char *dir, const rnl_train_config *c, rnl_even
 /* The NLL of model m on a split of d, summed over all predicted steps (nats, double), and the
  * number of those steps: *nll_sum / *steps is the metric of the README (NLL per predicted
  * frame, all sequences pooled), and, for speech, rnl_dataset_bits_per_sample of it the
- * per-sample figure. Forward only, noise off, fixed batches: reproducible. RNL_ERR_USAGE when
- * the split is out of range, RNL_ERR_DATA when the model (input, output, head) does not fit
- * the data. */
+ * per-sample figure. *seq_mean (if non-NULL) receives the other convention: the mean over
+ * the split's sequences of each one's NLL per predicted step (sequences with no predicted
+ * step left out; NaN if none has one). Forward only, noise off, fixed batches:
+ * reproducible. RNL_ERR_USAGE when the split is out of range, RNL_ERR_DATA when the model
+ * (input, output, head) does not fit the data. */
 rnl_status rnl_evaluate(const rnl_model *m, const rnl_dataset *d, int split, double *nll_sum,
-                        double *steps);
+                        double *steps, double *seq_mean);
 
 /* ------------------------------------------------------------------------------------------
  * Sampling

@@ -6,7 +6,8 @@ weights), as an independent check of `rnnlab eval`:
 
 Prints the NLL per predicted frame (nats; sum over every predicted frame of every sequence of
 the split / number of predicted frames): a sequence of T frames predicts x[1..T-1] from
-x[0..T-2]. Computed in float64. Needs torch and numpy (the .mat reader is rnnlab_torch's).
+x[0..T-2]. Beside it the other convention, the mean over the split's sequences of each one's
+NLL per predicted frame (`nll_seq_mean` in --json). Computed in float64. Needs torch and numpy (the .mat reader is rnnlab_torch's).
 A data set name (jsb, nottingham, musedata, piano) is found as rnnlab finds it: --data-root,
 else $RNNLAB_DATA, else ./data, then ../shared/data.
 
@@ -90,11 +91,13 @@ def load_split(path, split):
 
 @torch.no_grad()
 def evaluate(P, cfg, seqs, path):
-    """(nll_sum, frames) over all sequences, batched longest first."""
+    """(nll_sum, frames, seq_mean) over all sequences, batched longest first; seq_mean is the
+    mean over sequences of each one's NLL summed over its frames / its frames (None if no
+    sequence has a predicted frame)."""
     cell, variant, layers, I, H, O = cfg
     seqs = sorted((s for s in seqs if len(s) > 1), key=len, reverse=True)
     if not seqs:
-        return 0.0, 0
+        return 0.0, 0, None
     if seqs[0].shape[1] != I or seqs[0].shape[1] != O:
         raise InputError(f"{path}: the data has {seqs[0].shape[1]} keys, the model {I} inputs "
                          f"and {O} outputs: it does not fit", 3)
@@ -103,7 +106,9 @@ def evaluate(P, cfg, seqs, path):
     x, y = pad([s[:-1] for s in seqs]), pad([s[1:] for s in seqs])
     logits = rt.forward(P, cell, variant, layers, x, lens)
     _, nll_sum, frames = rt.bernoulli_loss(logits, y, lens)
-    return nll_sum.item(), frames
+    per_seq = [rt.bernoulli_loss(logits[:n, b:b + 1], y[:n, b:b + 1], [n])[0].item()
+               for b, n in enumerate(lens)]
+    return nll_sum.item(), frames, sum(per_seq) / len(per_seq)
 
 
 def main():
@@ -118,15 +123,17 @@ def main():
     try:
         P, cfg = load_model(a.model)
         path = data_path(a.data, a.data_root)
-        nll_sum, frames = evaluate(P, cfg, load_split(path, a.split), path)
+        nll_sum, frames, seq_mean = evaluate(P, cfg, load_split(path, a.split), path)
     except InputError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         sys.exit(e.code)
     nll = nll_sum / frames if frames else None   # no predicted frame: null
     if a.json:
-        print(json.dumps({"nll": nll, "frames": frames, "split": a.split, "data": a.data}))
+        print(json.dumps({"nll": nll, "nll_seq_mean": seq_mean, "frames": frames,
+                          "split": a.split, "data": a.data}))
     else:
-        print(f"{a.split} NLL per frame {nll} nats over {frames} frames "
+        print(f"{a.split} NLL per frame {nll} nats over {frames} frames (pooled); mean over "
+              f"sequences of their NLL per frame {seq_mean} "
               f"({cfg[0]}/{cfg[1]}, {cfg[2]} layer(s), H={cfg[4]}; PyTorch {torch.__version__})")
 
 

@@ -78,10 +78,43 @@ done
 err=$(cat "$T/env.err"); rc=$(cat "$T/env.rc")
 check '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -qF "in \$RNNLAB_DATA ($T/empty)"' \
     "RNNLAB_DATA as the data root: exit $rc: $err"
-# A name resolved through the data root gives rnnlab eval's NLL (float64 vs float32 sums).
+# A name resolved through the data root gives rnnlab eval's NLL (float64 vs float32 sums), in
+# both conventions: pooled over frames and the mean over sequences of their NLL per frame; the
+# training run's summary.json reports the same test numbers.
 py=$(cat "$T/py.json")
 c=$("$R" eval --model "$M" --data jsb --data-root "$D" --json 2>&1)
 check '"$PY" -c "import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2]);
-sys.exit(not (a[\"frames\"] == b[\"frames\"] and abs(a[\"nll\"] - b[\"nll\"]) <= 1e-6 * abs(b[\"nll\"])))" "$py" "$c"' \
-    "torch_eval.py on jsb ($py) differs from rnnlab eval ($c)"
+sys.exit(not (a[\"frames\"] == b[\"frames\"] and abs(a[\"nll\"] - b[\"nll\"]) <= 1e-6 * abs(b[\"nll\"])
+              and abs(a[\"nll_seq_mean\"] - b[\"nll_seq_mean\"]) <= 1e-6 * abs(b[\"nll_seq_mean\"])
+              and abs(a[\"nll\"] - a[\"nll_seq_mean\"]) > 1e-4))" "$py" "$c"' \
+    "torch_eval.py on jsb ($py) differs from rnnlab eval ($c), or the two conventions coincide"
+check '"$PY" -c "import json, sys; a, s = json.loads(sys.argv[1]), json.load(open(sys.argv[2]));
+sys.exit(not (abs(a[\"nll\"] - s[\"test_nll\"]) <= 1e-6 * abs(a[\"nll\"])
+              and abs(a[\"nll_seq_mean\"] - s[\"test_nll_seq_mean\"]) <= 1e-6 * abs(a[\"nll_seq_mean\"])
+              and all(isinstance(s[k + \"_nll_seq_mean\"], float) for k in (\"train\", \"valid\"))))" "$py" "$T/m/summary.json"' \
+    "summary.json's test NLLs differ from torch_eval.py's ($py), or it lacks train/valid_nll_seq_mean"
+# The authors' optimiser's reference trajectories (tests/ref/authors_*, replayed by
+# test_reference) are what its equations give in PyTorch now.
+err=$("$PY" scripts/make_authors_refs.py --check 2>&1 >/dev/null); rc=$?
+check '[ $rc -eq 0 ]' "make_authors_refs.py --check: exit $rc: $err"
+# --loss-weight frame divides by batch x the training split's mean predicted frames per
+# sequence (with --bptt: per window), as the .mat file gives them.
+for a in "--batch 2:1" "--batch 1 --bptt 10:10"; do
+    "$R" train --data jsb --data-root "$D" --hidden 4 --max-epochs 1 --loss-weight frame ${a%%:*} --quiet \
+        --out "$T/lw" --force >/dev/null 2>&1 || bad "--loss-weight frame ${a%%:*} failed"
+    r=$("$PY" - "$JSB" "$T/lw/summary.json" "${a%%:*}" "${a#*:}" <<'EOF'
+import json, math, sys
+sys.path.insert(0, "scripts")
+import rnnlab_torch as rt
+seqs = rt.mat_read(sys.argv[1])["traindata"]
+B, W = int(sys.argv[3].split()[1]), int(sys.argv[4])
+frames = [len(s) - 1 for s in seqs if len(s) > 1]
+units = sum(math.ceil(f / W) for f in frames) if W > 1 else len(frames)
+want = B * sum(frames) / units
+got = json.load(open(sys.argv[2]))["loss_scale"]
+print("ok" if abs(got - want) <= 1e-12 * want else f"loss_scale {got}, want {want}")
+EOF
+)
+    check '[ "$r" = ok ]' "--loss-weight frame ${a%%:*}: $r"
+done
 summary

@@ -183,6 +183,16 @@ check '[ -f "$tmp/grid/jsb-tanh/search.json" ] && [ -f "$tmp/grid/jsb-gru/seed-2
 check '[ $(wc -l < "$tmp/grid/table2.csv") -eq 3 ] && ! cut -d, -f1-19 "$tmp/grid/table2.csv" | grep -q ",,,,"' "table2.csv incomplete"
 check 'grep -q "JSB Chorales (paper)" "$tmp/grid/table2.md" && grep -q "\*\*" "$tmp/grid/table2.md"' "table2.md lacks the paper row or the bold best"
 check 'grep -q "| GRU | 6 | " "$tmp/grid/table1.md"' "table1.md lacks the measured GRU"
+# Both conventions: the seed runs' mean over sequences of their NLL per frame, in the CSV's
+# test_seq_mean column (the mean of their summaries') and in a second markdown table.
+seqm=$(/usr/bin/python3 -c "
+import csv, json, sys
+row = next(r for r in csv.DictReader(open(sys.argv[1])) if r['cell'] == 'gru')
+want = sum(json.load(open(sys.argv[2] + '/seed-%d/summary.json' % k))['test_nll_seq_mean'] for k in (1, 2)) / 2
+print('ok' if abs(float(row['test_seq_mean']) - want) < 1e-5 and abs(want - float(row['test_mean'])) > 1e-4 else row)
+" "$tmp/grid/table2.csv" "$tmp/grid/jsb-gru" 2>&1)
+check '[ "$seqm" = ok ] && grep -q "NLL as the mean over sequences" "$tmp/grid/table2.md"' \
+    "table2's mean over sequences: $seqm"
 # Seed runs train at the best trial's learning rate.
 blr=$(sed -n '2s/^[^,]*,[^,]*,[^,]*,[^,]*,\([^,]*\),.*/\1/p' "$tmp/grid/table2.csv")
 check 'grep -q "\"lr\": $blr" "$tmp/grid/jsb-tanh/seed-1/summary.json"' "seed-1 did not train at the best lr $blr"

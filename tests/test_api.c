@@ -113,9 +113,9 @@ static void test_data_and_training(void) {
     rnl_model *m = NULL;
     CHECK(rnl_model_load(path, &m) == RNL_OK, "load: %s", rnl_last_error());
     if (m) {
-        double sum = -1, steps = -1, want = 0;
-        CHECK(rnl_evaluate(m, d, 3, &sum, &steps) == RNL_ERR_USAGE, "split 3");
-        CHECK(rnl_evaluate(m, d, RNL_SPLIT_VALID, &sum, &steps) == RNL_OK && steps == L1 - 1, "evaluate: %s", rnl_last_error());
+        double sum = -1, steps = -1, want = 0, seqm = -1;
+        CHECK(rnl_evaluate(m, d, 3, &sum, &steps, NULL) == RNL_ERR_USAGE, "split 3");
+        CHECK(rnl_evaluate(m, d, RNL_SPLIT_VALID, &sum, &steps, &seqm) == RNL_OK && steps == L1 - 1, "evaluate: %s", rnl_last_error());
         rnl_workspace *ws = NULL;
         rnl_workspace_create(&ws);
         rnl_dataset_sequence(d, RNL_SPLIT_VALID, 0, x, y);
@@ -123,6 +123,7 @@ static void test_data_and_training(void) {
         rnl_batch b = {L1 - 1, 1, len, x, y};
         CHECK(rnl_forward_backward(m, ws, rnl_model_params(m), &b, NULL, 1, NULL, &want) == RNL_OK, "forward");
         CHECK_CLOSE(sum, want, 1e-12, 0, "evaluate = forward over the split");
+        CHECK_CLOSE(seqm, want / (L1 - 1), 1e-12, 0, "one sequence: its mean NLL per step is the pooled one");
         rnl_workspace_free(ws);
         rnl_model_free(m);
     }

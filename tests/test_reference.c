@@ -39,6 +39,8 @@
 #include "rnnlab.h"
 #include "io/safetensors.h"
 #include "io/util.h"
+#include "run/options.h"
+#include "run/update.h"
 
 #define RTOL 1e-4
 #define ATOL 2e-7
@@ -135,26 +137,33 @@ static int load_params(const rnl_st_file *f, const char *cs, rnl_model *m, rnl_r
     return ok;
 }
 
-static void run_case(const char *cs)
+/* tests/ref/<cs>.safetensors of ref_version 1, or NULL (counted as a failure). */
+static rnl_st_file *open_case(const char *cs)
 {
     char path[256];
     snprintf(path, sizeof path, "tests/ref/%s.safetensors", cs);
     rnl_st_file *f = NULL;
     rnl_status st = rnl_st_read(path, &f);
     CHECK(st == RNL_OK, "%s: cannot read the reference: %s", path, rnl_last_error());
-    if (st != RNL_OK) return;
-
-    int ok = 1;
+    if (st != RNL_OK) return NULL;
     const char *ver = rnl_st_meta(f, "ref_version");
-    CHECK(ver && strcmp(ver, "1") == 0, "%s: ref_version %s, expected 1", path,
-          ver ? ver : "absent");
+    CHECK(ver && strcmp(ver, "1") == 0, "%s: ref_version %s, expected 1", path, ver ? ver : "absent");
+    return f;
+}
+
+static void run_case(const char *cs)
+{
+    rnl_st_file *f = open_case(cs);
+    if (!f) return;
+    rnl_status st;
+    int ok = 1;
     rnl_config cfg = {0};
     const char *cell = rnl_st_meta(f, "cell"), *variant = rnl_st_meta(f, "variant");
-    CHECK(cell && rnl_cell_parse(cell, &cfg.cell) == RNL_OK, "%s: bad cell", path);
-    CHECK(variant && rnl_variant_parse(variant, &cfg.variant) == RNL_OK, "%s: bad variant", path);
+    CHECK(cell && rnl_cell_parse(cell, &cfg.cell) == RNL_OK, "%s: bad cell", rnl_st_path(f));
+    CHECK(variant && rnl_variant_parse(variant, &cfg.variant) == RNL_OK, "%s: bad variant", rnl_st_path(f));
     const char *head = rnl_st_meta(f, "head"); /* absent: Bernoulli */
     const int head_ok = rnl_head_parse(head ? head : "bernoulli", &cfg.head) == RNL_OK;
-    CHECK(head_ok, "%s: bad head: %s", path, rnl_last_error());
+    CHECK(head_ok, "%s: bad head: %s", rnl_st_path(f), rnl_last_error());
     if (!head_ok) ok = 0;
     cfg.layers = (int)meta_long(f, "layers", 1, 16, &ok);
     cfg.input = (int)meta_long(f, "input", 1, 4096, &ok);
@@ -165,7 +174,7 @@ static void run_case(const char *cs)
     int T = (int)meta_long(f, "T", 1, 100000, &ok), B = (int)meta_long(f, "B", 1, 100000, &ok);
     int steps = (int)meta_long(f, "steps", 1, 1000, &ok);
     rnl_rmsprop opt = {meta_double(f, "lr", &ok), meta_double(f, "decay", &ok),
-                       meta_double(f, "momentum", &ok), meta_double(f, "eps", &ok)};
+                       meta_double(f, "momentum", &ok), meta_double(f, "eps", &ok), 0, 0, 0};
     double clip = meta_double(f, "clip", &ok);
     if (!ok || !cell || !variant) {
         rnl_st_free(f);
@@ -285,9 +294,125 @@ done:
     rnl_st_free(f);
 }
 
+/* ---- the authors' released optimiser (tests/ref/authors_*.safetensors) -------------------
+ * scripts/make_authors_refs.py writes, from the equations of jych/librnn's RMSPropMomentum
+ * (float64, PyTorch autograd for the gradient of the summed NLL), the parameters after each of
+ * 6 updates with a learning rate falling step by step, the step cap active in some updates
+ * and the RMS floor on some elements. Here: the options `--protocol authors` resolves to (with
+ * the weight noise off) drive rnl_update exactly as the training loop does, and after update k
+ * every tensor must equal after.<k>.<name> within 1e-4 |r| + 1e-5. The same updates with
+ * --rmsprop torch (lr outside the velocity) must not: the learning rate's place is tested. */
+static const char *const AUTHORS_CASES[] = {"authors_gru_paper", "authors_lstm_paper", "authors_tanh_paper"};
+#define NAUTHORS ((int)(sizeof AUTHORS_CASES / sizeof *AUTHORS_CASES))
+#define ATOL_AUTHORS 1e-5
+
+/* Replay the file's updates from its initial parameters with velocity form vel; compare after
+ * each update (compare != 0) or return the largest deviation from the last update's tensors. */
+static double authors_replay(const rnl_st_file *f, const char *cs, const rnl_train_opts *o, int vel, int steps,
+                             int compare_each)
+{
+    rnl_config cfg = {0};
+    int ok = 1;
+    double dev = INFINITY;
+    if (rnl_cell_parse(rnl_st_meta(f, "cell") ? rnl_st_meta(f, "cell") : "", &cfg.cell) ||
+        rnl_variant_parse(rnl_st_meta(f, "variant") ? rnl_st_meta(f, "variant") : "", &cfg.variant)) {
+        CHECK(0, "%s: bad cell or variant", cs);
+        return dev;
+    }
+    cfg.head = RNL_HEAD_BERNOULLI;
+    cfg.layers = (int)meta_long(f, "layers", 1, 16, &ok);
+    cfg.input = (int)meta_long(f, "input", 1, 4096, &ok);
+    cfg.hidden = (int)meta_long(f, "hidden", 1, 4096, &ok);
+    cfg.output = (int)meta_long(f, "output", 1, 4096, &ok);
+    const int T = (int)meta_long(f, "T", 1, 100000, &ok), B = (int)meta_long(f, "B", 1, 64, &ok);
+    rnl_model *m = NULL;
+    rnl_workspace *ws = NULL;
+    if (!ok || rnl_model_create(&cfg, &m) || rnl_workspace_create(&ws)) {
+        CHECK(0, "%s: cannot build the model: %s", cs, rnl_last_error());
+        rnl_model_free(m);
+        return dev;
+    }
+    const size_t np = rnl_model_nparams(m), nx = (size_t)T * B * cfg.input, ny = (size_t)T * B * cfg.output;
+    rnl_real *p = rnl_model_params(m), *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y);
+    rnl_real *noisy = calloc(np, sizeof *noisy), *grad = calloc(np, sizeof *grad);
+    rnl_real *ms = calloc(np, sizeof *ms), *buf = calloc(np, sizeof *buf);
+    double *lr = ref_f64(f, cs, "lr", (size_t)steps);
+    const rnl_st_tensor *tx = rnl_st_find(f, "x"), *ty = rnl_st_find(f, "y"), *tl = rnl_st_find(f, "len");
+    int len[64];
+    if (!x || !y || !noisy || !grad || !ms || !buf || !lr || !tx || tx->numel != nx || !ty || ty->numel != ny ||
+        !tl || tl->dtype != RNL_ST_I64 || tl->numel != (size_t)B || rnl_st_to_real(f, tx, x) ||
+        rnl_st_to_real(f, ty, y) || !load_params(f, cs, m, p)) {
+        CHECK(0, "%s: malformed case file", cs);
+        goto done;
+    }
+    for (int b = 0; b < B; b++) {
+        int64_t v;
+        memcpy(&v, tl->data + 8 * b, 8);
+        len[b] = (int)v;
+    }
+    const rnl_batch batch = {T, B, len, x, y};
+    rnl_rng rng;
+    rnl_rng_seed(&rng, 1);
+    for (int k = 0; k < steps; k++) {
+        /* --loss-weight sum: the summed NLL, divided by 1 */
+        const rnl_update_ctx u = {{lr[k], o->decay, o->momentum, o->eps, o->rms_floor, o->step_clip, vel},
+                                  o->clip, o->weight_noise, noisy, grad, ms, buf};
+        int finite = 0;
+        rnl_status st = rnl_update(m, ws, &rng, &u, &batch, 1.0, NULL, 0, &finite);
+        CHECK(st == RNL_OK && finite, "%s: update %d: %s", cs, k + 1, st ? rnl_last_error() : "not finite");
+        if (st || !finite) goto done;
+        if (!compare_each && k + 1 < steps) continue;
+        dev = 0;
+        for (int i = 0; i < rnl_model_ntensors(m); i++) {
+            const rnl_tensor *mt = rnl_model_tensor(m, i);
+            char name[RNL_ST_MAX_NAME], what[RNL_ST_MAX_NAME + 16];
+            snprintf(name, sizeof name, "after.%d.%s", k + 1, mt->name);
+            double *r = ref_f64(f, cs, name, mt->size);
+            if (!r) continue;
+            snprintf(what, sizeof what, "%d:%s", k + 1, mt->name);
+            if (compare_each) compare(cs, what, p + mt->offset, r, mt->size, RTOL, ATOL_AUTHORS, &worst_traj);
+            for (size_t j = 0; j < mt->size; j++) dev = fmax(dev, fabs((double)p[mt->offset + j] - r[j]));
+            free(r);
+        }
+    }
+done:
+    free(x), free(y), free(noisy), free(grad), free(ms), free(buf), free(lr);
+    rnl_workspace_free(ws);
+    rnl_model_free(m);
+    return dev;
+}
+
+static void run_authors_case(const char *cs)
+{
+    rnl_st_file *f = open_case(cs);
+    if (!f) return;
+    int ok = 1;
+    const int steps = (int)meta_long(f, "steps", 1, 100, &ok);
+    const double decay = meta_double(f, "decay", &ok), mom = meta_double(f, "momentum", &ok);
+    const double floor = meta_double(f, "rms_floor", &ok), cap = meta_double(f, "step_clip", &ok);
+    /* What --protocol authors gives a run that sets nothing else. */
+    rnl_train_opts o;
+    rnl_train_defaults(&o);
+    snprintf(o.protocol, sizeof o.protocol, "authors");
+    CHECK(rnl_train_options_resolve(&o) == RNL_OK, "%s: resolve: %s", cs, rnl_last_error());
+    CHECK(o.rms_floor == floor && o.step_clip == cap && o.clip == 0 && o.decay == decay && o.momentum == mom &&
+          strcmp(o.rmsprop, "authors") == 0 && strcmp(o.loss_weight, "sum") == 0 && o.batch == 1,
+          "%s: --protocol authors gives floor %g, step clip %g, clip %g, decay %g, momentum %g, rmsprop %s, loss %s, "
+          "batch %d", cs, o.rms_floor, o.step_clip, o.clip, o.decay, o.momentum, o.rmsprop, o.loss_weight, o.batch);
+    o.weight_noise = 0; /* the reference is noiseless */
+    if (ok) {
+        authors_replay(f, cs, &o, 1, steps, 1);
+        const double torch_dev = authors_replay(f, cs, &o, 0, steps, 0);
+        CHECK(torch_dev > 100 * ATOL_AUTHORS, "%s: lr outside the velocity ends only %.3g from the reference: the "
+              "trajectory does not test the learning rate's place", cs, torch_dev);
+    }
+    rnl_st_free(f);
+}
+
 int main(void)
 {
     for (int i = 0; i < NCASES; i++) run_case(CASES[i]);
+    for (int i = 0; i < NAUTHORS; i++) run_authors_case(AUTHORS_CASES[i]);
     printf("reference: largest relative difference: loss/logits/gradients %.3e, "
            "trajectory/final parameters %.3e\n", worst_pass, worst_traj);
     return CHECK_DONE("reference");

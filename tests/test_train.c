@@ -114,7 +114,7 @@ static void test_optim_by_hand(void) {
     /* RMSProp, two steps on one parameter with g = 2 then g = −1 (decay .9, momentum .5,
      * lr .1, eps 0): ms1 = .1*4 = .4, buf1 = 2/sqrt(.4), p1 = 1 − .1*buf1;
      * ms2 = .9*.4 + .1*1 = .46, buf2 = .5*buf1 − 1/sqrt(.46), p2 = p1 − .1*buf2. */
-    rnl_rmsprop o = {0.1, 0.9, 0.5, 0.0};
+    rnl_rmsprop o = {0.1, 0.9, 0.5, 0.0, 0, 0, 0};
     rnl_real p = 1, ms = 0, buf = 0, g1 = 2, g2 = -1;
     rnl_rmsprop_step(&o, &p, &g1, &ms, &buf, 1);
     double b1 = 2 / sqrt(0.4), p1 = 1 - 0.1 * b1;

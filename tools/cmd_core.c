@@ -110,6 +110,8 @@ int cmd_train(int argc, char **argv) {
     }
     if (!o.data[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --data is required (jsb, nottingham, musedata, piano, fsdd, or a .mat path)"));
     if (!o.out[0]) return cli_fail(rnl_fail(RNL_ERR_USAGE, "train: --out DIR is required"));
+    rnl_status st = rnl_train_options_resolve(&o); /* --protocol's defaults, the grid's lr */
+    if (st) return cli_fail(st);
     pr.tty = !o.quiet && isatty(2);
     return run_train(&o, 0, &pr);
 }
@@ -134,7 +136,7 @@ int cmd_eval(int argc, char **argv) {
     rnl_model *m = NULL;
     rnl_workspace *ws = NULL;
     rnl_dataset *d = NULL;
-    double sum = 0, frames = 0;
+    double sum = 0, frames = 0, seq_mean = 0;
     rnl_status st = rnl_model_load(model, &m);
     char note[512];
     if (!st && scheme[0] && strcmp(scheme, "index") != 0 && strcmp(scheme, "speaker") != 0)
@@ -142,7 +144,7 @@ int cmd_eval(int argc, char **argv) {
     if (!st) st = rnl_eval_open(m, data, root[0] ? root : NULL, scheme[0] ? scheme : NULL, &d, note, sizeof note);
     if (!st && note[0]) fprintf(stderr, "rnnlab: note: %s\n", note);
     if (!st) st = rnl_workspace_create(&ws);
-    if (!st) st = rnl_eval_split(m, ws, rnl_model_params(m), d, sp, &sum, &frames);
+    if (!st) st = rnl_eval_split(m, ws, rnl_model_params(m), d, sp, &sum, &frames, &seq_mean);
     if (!st && frames == 0) st = rnl_fail(RNL_ERR_DATA, "%s: the %s split has no predicted frames", d->path, split);
     if (!st) {
         double nll = sum / frames;
@@ -153,6 +155,8 @@ int cmd_eval(int argc, char **argv) {
             rnl_buf b = {0};
             rnl_buf_printf(&b, "{\"nll\": ");
             rnl_buf_json_number(&b, nll);
+            rnl_buf_printf(&b, ", \"nll_seq_mean\": ");
+            rnl_buf_json_number(&b, seq_mean);
             rnl_buf_printf(&b, ", \"frames\": %.0f, \"split\": \"%s\", \"data\": ", frames, split);
             rnl_buf_json_string(&b, data);
             if (speech) {
@@ -163,10 +167,12 @@ int cmd_eval(int argc, char **argv) {
             fputs(b.p, stdout);
             rnl_buf_free(&b);
         } else if (speech) {
-            printf("%s %s: NLL %.6f nats per step (%d standardised samples) = %.4f bits per sample of the 16-bit signal, over %.0f steps\n",
-                   data, split, nll, d->output, bits, frames);
+            printf("%s %s: NLL %.6f nats per step (%d standardised samples) = %.4f bits per sample of the 16-bit signal, over %.0f steps; "
+                   "mean over sequences of their NLL per step %.6f\n",
+                   data, split, nll, d->output, bits, frames, seq_mean);
         } else {
-            printf("%s %s: NLL %.6f nats per predicted frame over %.0f frames\n", data, split, nll, frames);
+            printf("%s %s: NLL %.6f nats per predicted frame over %.0f frames (pooled); mean over sequences of their NLL per frame %.6f\n",
+                   data, split, nll, frames, seq_mean);
         }
     }
     rnl_workspace_free(ws);

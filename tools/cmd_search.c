@@ -122,7 +122,7 @@ static void print_runs_event(void *ctx, const rnl_runs_event *e) {
 typedef struct {
     int k, state, epochs, best_epoch, error;  /* error: the rank's status if it failed */
     long hidden, params_recurrent, params_total;
-    double seconds, train_nll, valid_nll, test_nll;
+    double seconds, train_nll, valid_nll, test_nll, train_seq, valid_seq, test_seq;
     char text[256];
 } mpi_result;
 
@@ -142,6 +142,9 @@ static void pack(const rnl_run *r, int k, int err, mpi_result *m) {
     m->train_nll = r->train_nll;
     m->valid_nll = r->valid_nll;
     m->test_nll = r->test_nll;
+    m->train_seq = r->train_seq;
+    m->valid_seq = r->valid_seq;
+    m->test_seq = r->test_seq;
     snprintf(m->text, sizeof m->text, "%s", r->error);
 }
 
@@ -156,6 +159,9 @@ static void unpack(const mpi_result *m, rnl_run *r) {
     r->train_nll = m->train_nll;
     r->valid_nll = m->valid_nll;
     r->test_nll = m->test_nll;
+    r->train_seq = m->train_seq;
+    r->valid_seq = m->valid_seq;
+    r->test_seq = m->test_seq;
     snprintf(r->error, sizeof r->error, "%s", m->text);
 }
 
@@ -309,7 +315,8 @@ int cmd_search(int argc, char **argv) {
                       "--data NAME --cell tanh|gru|lstm --out DIR [--trials N] [--lr-log-range LO:HI] [--jobs J] [options]",
                       NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
-    rnl_status st;
+    rnl_status st = rnl_train_options_resolve(&s.train); /* the trials' --protocol defaults */
+    if (st) return cli_fail(st);
     long world = mpi_world_size();
 #ifdef RNL_MPI
     if (world > 1) {
@@ -352,6 +359,8 @@ int cmd_reproduce(int argc, char **argv) {
     if (mpi_world_size() > 1)
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "reproduce runs on one machine (use --jobs); under mpirun use "
                                  "`search` for each data set and unit"));
+    rnl_status rs = rnl_train_options_resolve(&s->train); /* the runs' --protocol defaults */
+    if (rs) return cli_fail(rs);
     runs_printer pr = {s->quiet, !s->quiet && isatty(2), 0};
     const rnl_runs_sink sink = {print_runs_event, &pr};
     int figures = 0;

@@ -330,12 +330,14 @@ class Dataset:
 
 def evaluate(model, data, split="test", root=None, scheme=None):
     """The NLL of a model on a split (rnl_evaluate): {"nll" (nats per predicted step, all
-    sequences pooled), "nll_sum", "steps", and for speech "bits_per_sample"}. data: a Dataset
-    or a name/path, opened as the model was trained on it."""
+    sequences pooled), "nll_seq_mean" (the mean over sequences of each one's NLL per step),
+    "nll_sum", "steps", and for speech "bits_per_sample"}. data: a Dataset or a name/path,
+    opened as the model was trained on it."""
     d = data if isinstance(data, Dataset) else Dataset(data, root, scheme, for_model=model)
-    s, n = ctypes.c_double(), ctypes.c_double()
-    _check(_L.rnl_evaluate(model._h, d._h, _split(split), ctypes.byref(s), ctypes.byref(n)))
-    out = {"nll": s.value / n.value if n.value else float("nan"), "nll_sum": s.value, "steps": n.value}
+    s, n, q = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    _check(_L.rnl_evaluate(model._h, d._h, _split(split), ctypes.byref(s), ctypes.byref(n), ctypes.byref(q)))
+    out = {"nll": s.value / n.value if n.value else float("nan"), "nll_seq_mean": q.value, "nll_sum": s.value,
+           "steps": n.value}
     if d.kind == "speech":
         out["bits_per_sample"] = d.bits_per_sample(out["nll"])
     return out

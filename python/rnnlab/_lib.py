@@ -127,7 +127,7 @@ PROTOTYPES = {
     "rnl_train_run": (status, [P, EVENT_FN, P]),
     "rnl_train_resume": (status, [ctypes.c_char_p, P, EVENT_FN, P]),
     "rnl_evaluate": (status, [P, P, ctypes.c_int, ctypes.POINTER(ctypes.c_double),
-                              ctypes.POINTER(ctypes.c_double)]),
+                              ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)]),
     "rnl_music_sample": (status, [P, ctypes.POINTER(ctypes.c_uint8), ctypes.c_int, ctypes.c_int,
                                   ctypes.c_double, ctypes.c_uint64,
                                   ctypes.POINTER(ctypes.POINTER(ctypes.c_uint8))]),

@@ -194,6 +194,8 @@ rnl_status rnl_train_run(const rnl_train_config *c, rnl_event_fn fn, void *ctx) 
     rnl_train_opts o = c->o;
     if (!o.data[0]) return rnl_fail(RNL_ERR_USAGE, "train: option data is required (jsb, nottingham, musedata, piano, fsdd, or a path)");
     if (!o.out[0]) return rnl_fail(RNL_ERR_USAGE, "train: option out (the run's directory) is required");
+    rnl_status st = rnl_train_options_resolve(&o); /* --protocol's defaults, the grid's lr: as the tool */
+    if (st) return st;
     return train(&o, 0, fn, ctx);
 }
 
@@ -211,11 +213,12 @@ rnl_status rnl_train_resume(const char *dir, const rnl_train_config *c, rnl_even
 
 /* ================================================================ evaluation ======== */
 
-rnl_status rnl_evaluate(const rnl_model *m, const rnl_dataset *d, int split, double *nll_sum, double *steps) {
+rnl_status rnl_evaluate(const rnl_model *m, const rnl_dataset *d, int split, double *nll_sum, double *steps,
+                        double *seq_mean) {
     if (!split_ok(split)) return rnl_fail(RNL_ERR_USAGE, "evaluate: split %d is not 0 (train), 1 (valid) or 2 (test)", split);
     rnl_workspace *ws = NULL;
     rnl_status st = rnl_workspace_create(&ws);
-    if (!st) st = rnl_eval_split(m, ws, rnl_model_params((rnl_model *)m), d, split, nll_sum, steps);
+    if (!st) st = rnl_eval_split(m, ws, rnl_model_params((rnl_model *)m), d, split, nll_sum, steps, seq_mean);
     rnl_workspace_free(ws);
     return st;
 }

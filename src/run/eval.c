@@ -2,15 +2,44 @@
  * the packed weights held for the whole pass. */
 #include "run/eval.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/heads.h"
 #include "run/batch.h"
 
+/* The NLL per step of each sequence of the last forward pass over bt, summed into *sum (one
+ * term nll_b / len_b per sequence with a step; *count of them): the head's own per-step NLL
+ * of the logits the pass left in ws, walked sequence by sequence. */
+static rnl_status add_seq_means(const rnl_model *m, const rnl_workspace *ws, const rnl_batch *bt, double *sum,
+                                long *count) {
+    const rnl_config *c = rnl_model_config(m);
+    const rnl_head_desc *hd = rnl_head_describe(c->head);
+    if (!hd) return rnl_fail(RNL_ERR_INTERNAL, "eval: impossible head %d", (int)c->head);
+    const int O = c->output, K = c->mixtures, width = hd->width(O, K), B = bt->B;
+    const rnl_real *logits = rnl_workspace_logits(ws); /* [T, B, width] */
+    /* rnl_model_metadata takes a non-const model; the metadata is only read here. */
+    const rnl_model_meta *md = rnl_model_metadata((rnl_model *)m);
+    for (int b = 0; b < B; b++) {
+        if (bt->len[b] <= 0) continue;
+        double nll = 0;
+        for (int t = 0; t < bt->len[b]; t++) {
+            const size_t r = (size_t)t * B + b;
+            nll += hd->nll(logits + r * width, bt->y + r * O, O, K, md, NULL);
+        }
+        *sum += nll / bt->len[b];
+        ++*count;
+    }
+    return RNL_OK;
+}
+
 rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
-                          const rnl_dataset *d, int split, double *nll_sum, double *frames) {
+                          const rnl_dataset *d, int split, double *nll_sum, double *frames,
+                          double *seq_mean) {
     *nll_sum = 0;
     *frames = 0;
+    if (seq_mean) *seq_mean = NAN;
     const int n = d->nseq[split];
     if (n == 0) return RNL_OK;
     const rnl_config *c = rnl_model_config(m);
@@ -24,6 +53,8 @@ rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     rnl_status st = rnl_sort_by_length(d, split, order, n);
     rnl_batcher bb = {0};
     const int chunk = 16;
+    double seq_sum = 0;
+    long seqs = 0;
     rnl_workspace_hold(ws, 1); /* params do not change during the evaluation */
     for (int i = 0; i < n && !st; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;
@@ -31,10 +62,12 @@ rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         double fr, nll = 0;
         st = rnl_batcher_make(&bb, d, split, order + i, k, &bt, &fr);
         if (!st && fr > 0) st = rnl_forward_backward(m, ws, params, &bt, NULL, 1.0, NULL, &nll);
+        if (!st && fr > 0 && seq_mean) st = add_seq_means(m, ws, &bt, &seq_sum, &seqs);
         *nll_sum += nll;
         *frames += fr;
     }
     rnl_workspace_hold(ws, 0);
+    if (seq_mean && seqs > 0) *seq_mean = seq_sum / (double)seqs;
     rnl_batcher_free(&bb);
     free(order);
     return st;

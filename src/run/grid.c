@@ -272,6 +272,7 @@ static rnl_status prepare_group(grid *g, int gi) {
             r[j].o.seed = rnl_search_run_seed(o->search.seed, 1, j - T);
             r[j].epochs = r[j].best_epoch = 0;
             r[j].seconds = r[j].train_nll = r[j].valid_nll = r[j].test_nll = NAN;
+            r[j].train_seq = r[j].valid_seq = r[j].test_seq = NAN;
             r[j].error[0] = 0;
             snprintf(lab, sizeof lab, "seed-%d", j - T + 1);
             if ((st = rnl_path_join(r[j].o.out, sizeof r[j].o.out, s->out, lab))) break;

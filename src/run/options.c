@@ -31,20 +31,28 @@ const rnl_option rnl_train_options[] = {
      "stacked recurrent layers"},
     {"hidden", RNL_OPT_INT, T_(hidden), 0, 65536, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "hidden units (0 = Table 1: music tanh 100, gru 46, lstm 36; speech 400, 227, 195)"},
+    {"protocol", RNL_OPT_CHOICE, T_(protocol), 0, 0, 0, "paper", "paper|authors", RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
+     0, "defaults of the options not given: paper (the rows' defaults; --lr from the grid) or authors (the released "
+     "code: --rmsprop authors --rms-floor 0.01 --step-clip 1 --clip 0 --lr 0.001 --lr-decay-epochs 500 --loss-weight "
+     "sum --max-epochs 500 --patience 500); an option given explicitly wins"},
     {"lr", RNL_OPT_REAL, T_(lr), 1e-12, 10, 1e-3, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
-     RNL_SET_BY_SEARCH, "RMSProp learning rate"},
+     RNL_SET_BY_SEARCH, "RMSProp learning rate; not given: the grid's choice for jsb, nottingham, musedata, piano and "
+     "the unit (README, docs/results/table2.csv), else this"},
     {"lr_decay_epochs", RNL_OPT_INT, T_(lr_decay_epochs), 0, BIG, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "decay lr linearly over this many epochs (0 = constant)"},
     {"lr_final", RNL_OPT_REAL, T_(lr_final), 0, 1, 0.01, NULL, NULL, RNL_APPLY_ALL, "lr_decay_epochs", RNL_ROLE_FIXED, 0,
      "with --lr-decay-epochs: final lr as a fraction of --lr"},
     {"batch", RNL_OPT_INT, T_(batch), 1, 100000, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "sequences per update"},
+    {"loss_weight", RNL_OPT_CHOICE, T_(loss_weight), 0, 0, 0, "sequence", "sequence|frame|sum", RNL_APPLY_ALL, NULL,
+     RNL_ROLE_FIXED, 0, "an update's summed NLL divided by its frames (sequence: every sequence weighs the same), by "
+     "batch x the mean frames per training sequence (frame: every frame weighs the same), or by 1 (sum)"},
     {"max_epochs", RNL_OPT_INT, T_(max_epochs), 1, BIG, 200, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_STOPPING, 0,
      "epoch budget (train --resume may raise or lower it)"},
     {"patience", RNL_OPT_INT, T_(patience), 1, BIG, 20, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_STOPPING, 0,
      "epochs without a better validation NLL before stopping (train --resume may change it)"},
     {"weight_noise", RNL_OPT_REAL, T_(weight_noise), 0, 10, 0.075, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
-     "std of Gaussian noise on W and U, drawn per update (0 = off)"},
+     "std of Gaussian noise on W and U, one draw per update = per forward pass (batch 1: per sequence) (0 = off)"},
     {"clip", RNL_OPT_REAL, T_(clip), 0, 1e30, 1.0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "global gradient-norm threshold (0 = off)"},
     {"decay", RNL_OPT_REAL, T_(decay), 0, 0.999999, 0.95, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
@@ -52,7 +60,13 @@ const rnl_option rnl_train_options[] = {
     {"momentum", RNL_OPT_REAL, T_(momentum), 0, 0.999999, 0.9, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "RMSProp momentum"},
     {"eps", RNL_OPT_REAL, T_(eps), 1e-30, 1, 1e-8, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
-     "RMSProp epsilon added to the root mean square"},
+     "RMSProp epsilon added to the root mean square (not with --rms-floor)"},
+    {"rms_floor", RNL_OPT_REAL, T_(rms_floor), 0, 1, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "RMSProp's root mean square floored at this instead of --eps added (0 = off; the authors' 0.01)"},
+    {"rmsprop", RNL_OPT_CHOICE, T_(rmsprop), 0, 0, 0, "torch", "torch|authors", RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "momentum form: torch (buf = mu*buf + g/rms, step -lr*buf) or authors (v = mu*v - lr*g/rms, step v)"},
+    {"step_clip", RNL_OPT_REAL, T_(step_clip), 0, 1e30, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "the applied step's global norm capped at this, the momentum buffer kept (0 = off; the authors' 1)"},
     {"forget_bias", RNL_OPT_REAL, T_(forget_bias), -100, 100, 0, NULL, NULL, RNL_APPLY_TASKS | RNL_APPLY_LSTM, NULL,
      RNL_ROLE_FIXED, 0, "initial LSTM forget-gate bias"},
     {"bptt", RNL_OPT_INT, T_(bptt), 0, BIG, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
@@ -447,6 +461,11 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks) {
                                 rnl_option_cli_name(q, qn, sizeof qn), name);
         }
     }
+    /* The floor replaces eps: a given or changed eps would do nothing. */
+    const rnl_option *eps = rnl_option_find(rnl_train_options, rnl_train_noptions, "eps");
+    if (o->rms_floor > 0 && eps && (((o->given >> (eps - rnl_train_options)) & 1u) || !rnl_option_is_default(eps, o)))
+        return rnl_fail(RNL_ERR_USAGE, "--eps does nothing with --rms-floor %g (the floor replaces it): drop one of them",
+                        o->rms_floor);
     return RNL_OK;
 }
 
@@ -460,6 +479,75 @@ _Static_assert(sizeof TABLE1 / sizeof *TABLE1 == RNL_CELL_COUNT, "Table 1 has a 
 
 int rnl_default_hidden(rnl_cell c, int speech) {
     return (int)c >= 0 && c < RNL_CELL_COUNT ? TABLE1[c][speech ? 1 : 0] : 0;
+}
+
+/* The learning rate the paper's grid chose for each data set and unit: the `lr` column of
+ * docs/results/table2.csv (`rnnlab reproduce`, scripts/paper-grid.sh: the best validation NLL
+ * of a 10-trial log-uniform search, natural log U(-12, -6); commit 96835ad), as
+ * written there. [cell] columns follow rnl_cell. */
+static const struct {
+    const char *data;
+    double lr[RNL_CELL_COUNT];
+} GRID_LR[] = {
+    {"jsb", {[RNL_CELL_TANH] = 4.1797069548180034e-05, [RNL_CELL_GRU] = 0.0001745082475971984,
+             [RNL_CELL_LSTM] = 0.0004252487680125411}},
+    {"nottingham", {[RNL_CELL_TANH] = 4.1797069548180034e-05, [RNL_CELL_GRU] = 9.405962872767505e-05,
+                    [RNL_CELL_LSTM] = 0.0004252487680125411}},
+    {"musedata", {[RNL_CELL_TANH] = 0.0001745082475971984, [RNL_CELL_GRU] = 0.0001745082475971984,
+                  [RNL_CELL_LSTM] = 0.0014451284030305587}},
+    {"piano", {[RNL_CELL_TANH] = 4.084340870361012e-05, [RNL_CELL_GRU] = 0.0001745082475971984,
+               [RNL_CELL_LSTM] = 0.0014451284030305587}},
+};
+_Static_assert(RNL_CELL_COUNT == 3, "GRID_LR has a rate per unit: add the new unit's column");
+
+double rnl_default_lr(const char *data, rnl_cell c) {
+    const rnl_option *lr = rnl_option_find(rnl_train_options, rnl_train_noptions, "lr");
+    for (size_t i = 0; i < sizeof GRID_LR / sizeof *GRID_LR; i++)
+        if (strcmp(GRID_LR[i].data, data) == 0 && (int)c >= 0 && c < RNL_CELL_COUNT) return GRID_LR[i].lr[c];
+    return lr->def;
+}
+
+/* --protocol: the values a protocol gives the rows the caller did not give. Indexed by the
+ * protocol's position in the row's choices (paper|authors). */
+typedef struct {
+    const char *key, *value;
+} proto_value;
+static const proto_value AUTHORS[] = {
+    /* jych/librnn exp/music/jsb/gru.yaml, RMSPropMomentum, RNNCost, LinearDecayOverEpoch,
+     * EpochCounter (/work/shared/docs/paper.md §3 [code]) */
+    {"rmsprop", "authors"},  {"rms_floor", "0.01"},     {"step_clip", "1"},      {"clip", "0"},
+    {"lr", "0.001"},         {"lr_decay_epochs", "500"}, {"lr_final", "0.01"},   {"loss_weight", "sum"},
+    {"batch", "1"},          {"decay", "0.95"},          {"momentum", "0.9"},    {"weight_noise", "0.075"},
+    {"max_epochs", "500"},   {"patience", "500"},
+};
+typedef enum { PROTO_PAPER, PROTO_AUTHORS, PROTO_COUNT } proto_kind;
+static const struct {
+    const char *name;
+    const proto_value *values;
+    int n;
+} PROTOCOLS[] = {
+    [PROTO_PAPER] = {"paper", NULL, 0},
+    [PROTO_AUTHORS] = {"authors", AUTHORS, (int)(sizeof AUTHORS / sizeof *AUTHORS)},
+};
+_Static_assert(sizeof PROTOCOLS / sizeof *PROTOCOLS == PROTO_COUNT, "a row per protocol");
+
+rnl_status rnl_train_options_resolve(rnl_train_opts *o) {
+    int k = 0;
+    while (k < PROTO_COUNT && strcmp(PROTOCOLS[k].name, o->protocol) != 0) k++;
+    if (k == PROTO_COUNT) return rnl_fail(RNL_ERR_USAGE, "--protocol: expected paper or authors, got '%.100s'", o->protocol);
+    int lr_set = 0;
+    for (int i = 0; i < PROTOCOLS[k].n; i++) {
+        const proto_value *v = &PROTOCOLS[k].values[i];
+        const rnl_option *r = rnl_option_find(rnl_train_options, rnl_train_noptions, v->key);
+        if (!r) return rnl_fail(RNL_ERR_INTERNAL, "options: protocol %s sets the unknown option %s", o->protocol, v->key);
+        lr_set |= strcmp(v->key, "lr") == 0;
+        if ((o->given >> (r - rnl_train_options)) & 1u) continue;
+        rnl_status st = rnl_option_parse(r, o, v->value, "--protocol");
+        if (st) return st;
+    }
+    const rnl_option *lr = rnl_option_find(rnl_train_options, rnl_train_noptions, "lr");
+    if (!lr_set && !((o->given >> (lr - rnl_train_options)) & 1u)) o->lr = rnl_default_lr(o->data, o->cell);
+    return RNL_OK;
 }
 
 /* ================================================================ option sets of several tables == */

@@ -34,15 +34,24 @@ typedef struct {
     rnl_variant variant;
     int layers;
     int hidden;            /* 0 = Table 1's size for the cell and task */
+    char protocol[RNL_OPT_TEXT_MAX]; /* "paper" or "authors": the defaults of the rows the caller
+                            * did not give (rnl_train_options_resolve) */
     double lr;
     int lr_decay_epochs;   /* linear decay of lr over this many epochs (0 = constant) */
     double lr_final;       /* ... down to lr_final * lr */
     int batch;
+    char loss_weight[RNL_OPT_TEXT_MAX]; /* what an update's summed NLL is divided by: "sequence"
+                            * (its frames), "frame" (batch x the training split's mean frames
+                            * per sequence, one constant) or "sum" (1) */
     int max_epochs;
     int patience;          /* epochs without a better validation NLL before stopping */
     double weight_noise;   /* sigma of the Gaussian noise on W and U, per update */
     double clip;           /* global gradient-norm threshold (0 = off) */
     double decay, momentum, eps; /* RMSProp */
+    double rms_floor;      /* > 0: RMSProp's rms = max(sqrt(ms), rms_floor), eps unused */
+    char rmsprop[RNL_OPT_TEXT_MAX]; /* "torch" (lr outside the momentum buffer) or "authors"
+                            * (lr inside: the velocity) */
+    double step_clip;      /* > 0: the applied step's global norm capped at this */
     double forget_bias;    /* LSTM b_f at initialisation */
     int bptt;              /* truncated BPTT window (0 = full sequences) */
     uint64_t seed;
@@ -198,6 +207,20 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks);
 /* Table 1's size for a unit and task (music tanh 100, GRU 46, LSTM 36; speech 400, 227,
  * 195); 0 for an impossible unit. */
 int rnl_default_hidden(rnl_cell c, int speech);
+
+/* The learning rate the paper's grid chose for data set `data` (a name: jsb, nottingham,
+ * musedata, piano) and unit c (docs/results/table2.csv); the lr row's default (1e-3) for any
+ * other data set. */
+double rnl_default_lr(const char *data, rnl_cell c);
+
+/* Complete a fresh run's options from --protocol: every row the protocol sets whose given bit
+ * is clear takes the protocol's value (authors: the released code's optimiser, schedule, loss
+ * and budget; paper: the rows' defaults), so an option given explicitly always wins; then,
+ * under paper, an lr not given becomes rnl_default_lr(data, cell). `train`, `search` and
+ * `reproduce` call it on what they parsed; a library caller that fills the struct itself
+ * calls it with the given bits of the rows it set (0 = set nothing: everything resolved).
+ * RNL_ERR_USAGE for an unknown protocol. */
+rnl_status rnl_train_options_resolve(rnl_train_opts *o);
 
 /* ================================================================ option sets of several tables == */
 

@@ -56,6 +56,9 @@ static rnl_status read_summary(rnl_run *r, const char *path) {
         NUM("train_nll", train_nll)
         NUM("valid_nll", valid_nll)
         NUM("test_nll", test_nll)
+        NUM("train_nll_seq_mean", train_seq)
+        NUM("valid_nll_seq_mean", valid_seq)
+        NUM("test_nll_seq_mean", test_seq)
 #undef NUM
         const char *err = rnl_json_string(rnl_json_get(root, "error"));
         snprintf(r->error, sizeof r->error, "%s", err ? err : (r->state == RNL_RUN_OK ? "" : "diverged"));

@@ -27,7 +27,8 @@ typedef struct {
     long pid;              /* while running */
     double started;        /* rnl_now() at start (this session) */
     int epochs, best_epoch;
-    double seconds, train_nll, valid_nll, test_nll;
+    double seconds, train_nll, valid_nll, test_nll; /* NLL pooled over frames */
+    double train_seq, valid_seq, test_seq; /* the mean over sequences of their NLL per frame */
     long params_recurrent, params_total, hidden;
     char error[256];       /* failed: the reason (summary's error) */
 } rnl_run;

@@ -1,6 +1,8 @@
 /* report.c — the grid's tables: table1.md (units and parameters, measured next to the
  * paper's Table 1), table2.md and table2.csv (NLL per data set and unit: the seed runs' mean
- * and standard deviation next to the paper's Table 2, and the searches' details). */
+ * and standard deviation next to the paper's Table 2, and the searches' details), in both
+ * conventions: pooled over frames (the paper's stated metric) and the mean over sequences of
+ * each one's NLL per frame. */
 #include "run/report.h"
 
 #include <math.h>
@@ -98,7 +100,8 @@ const char *rnl_report_data_title(const rnl_grid_results *g, int d) {
 
 typedef struct {
     int n;            /* finished seed runs that converged */
-    double train_m, train_s, valid_m, valid_s, test_m, test_s;
+    double train_m, train_s, valid_m, valid_s, test_m, test_s;       /* pooled over frames */
+    double strain_m, strain_s, svalid_m, svalid_s, stest_m, stest_s; /* mean over sequences */
 } seed_stats;
 
 /* Mean and sample standard deviation (n - 1; 0 for one value, NAN for none). */
@@ -112,20 +115,22 @@ static void mean_std(const double *x, int n, double *m, double *s) {
 
 static seed_stats group_stats(const rnl_grid_results *g, const rnl_run *r) {
     seed_stats s;
-    double tr[256], va[256], te[256];
+    double v[6][256];
     int n = 0;
     for (int j = 0; j < g->seeds && n < 256; j++) {
         const rnl_run *x = &r[g->trials + j];
         if (x->state != RNL_RUN_OK) continue;
-        tr[n] = x->train_nll;
-        va[n] = x->valid_nll;
-        te[n] = x->test_nll;
+        const double row[6] = {x->train_nll, x->valid_nll, x->test_nll, x->train_seq, x->valid_seq, x->test_seq};
+        for (int k = 0; k < 6; k++) v[k][n] = row[k];
         n++;
     }
     s.n = n;
-    mean_std(tr, n, &s.train_m, &s.train_s);
-    mean_std(va, n, &s.valid_m, &s.valid_s);
-    mean_std(te, n, &s.test_m, &s.test_s);
+    mean_std(v[0], n, &s.train_m, &s.train_s);
+    mean_std(v[1], n, &s.valid_m, &s.valid_s);
+    mean_std(v[2], n, &s.test_m, &s.test_s);
+    mean_std(v[3], n, &s.strain_m, &s.strain_s);
+    mean_std(v[4], n, &s.svalid_m, &s.svalid_s);
+    mean_std(v[5], n, &s.stest_m, &s.stest_s);
     return s;
 }
 
@@ -294,8 +299,18 @@ static rnl_status write_table2(const rnl_grid_results *g) {
     rnl_buf_printf(&md, "\n");
     rnl_buf_printf(&csv, "data,cell,hidden,params_recurrent,lr,trials_ok,trials_failed,seeds_ok,train_mean,train_std,"
                          "valid_mean,valid_std,test_mean,test_std,best_trial_train,best_trial_valid,"
-                         "best_trial_test,paper_train,paper_test" SPEECH_CSV_HEADER ",search_seconds,seed_seconds\n");
+                         "best_trial_test,paper_train,paper_test,train_seq_mean,train_seq_std,valid_seq_mean,"
+                         "valid_seq_std,test_seq_mean,test_seq_std" SPEECH_CSV_HEADER ",search_seconds,seed_seconds\n");
     rnl_buf notes = {0}, timing = {0};
+    /* The same runs in the other convention: the mean over sequences of their NLL per frame. */
+    rnl_buf seq = {0};
+    rnl_buf_printf(&seq, "\nThe same seed runs, NLL as the mean over sequences of each one's NLL per predicted "
+                         "frame (summary.json's `*_nll_seq_mean`; not the paper's stated metric), train / test:\n\n"
+                         "| data set |");
+    for (int c = 0; c < g->nc; c++) rnl_buf_printf(&seq, " %s |", look[c]->title);
+    rnl_buf_printf(&seq, "\n|---|");
+    for (int c = 0; c < g->nc; c++) rnl_buf_printf(&seq, "---|");
+    rnl_buf_printf(&seq, "\n");
     rnl_buf details = {0};
     rnl_buf_printf(&details, "\nSearch and seed runs:\n\n| data set | unit | best lr | trials ok / diverged | "
                              "best trial: valid / test | seed runs ok | seed best epochs | seed valid |\n"
@@ -311,16 +326,24 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             if (p && (paper_best < 0 || p->test[look[c]->col] < p->test[look[paper_best]->col])) paper_best = c;
         }
         rnl_buf_printf(&md, "| %s (rnnlab%s) |", title, g->speech[d].speech ? ", nats per step" : "");
+        rnl_buf_printf(&seq, "| %s (rnnlab) |", title);
+        int best_s = -1;
+        for (int c = 0; c < g->nc; c++)
+            if (ss[c].n && isfinite(ss[c].stest_m) && (best_s < 0 || ss[c].stest_m < ss[best_s].stest_m)) best_s = c;
         for (int c = 0; c < g->nc; c++) {
             if (!ss[c].n) {
                 rnl_buf_printf(&md, " — |");
+                rnl_buf_printf(&seq, " — |");
                 continue;
             }
-            const char *bo = c == best_c ? "**" : "";
+            const char *bo = c == best_c ? "**" : "", *bs = c == best_s ? "**" : "";
             rnl_buf_printf(&md, " %.2f ± %.2f / %s%.2f ± %.2f%s |", ss[c].train_m, ss[c].train_s, bo, ss[c].test_m,
                            ss[c].test_s, bo);
+            rnl_buf_printf(&seq, " %.2f ± %.2f / %s%.2f ± %.2f%s |", ss[c].strain_m, ss[c].strain_s, bs,
+                           ss[c].stest_m, ss[c].stest_s, bs);
         }
         rnl_buf_printf(&md, "\n");
+        rnl_buf_printf(&seq, "\n");
         if (p) {
             rnl_buf_printf(&md, "| %s (paper) |", title);
             for (int c = 0; c < g->nc; c++) {
@@ -355,7 +378,8 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             rnl_buf_printf(&csv, ",%d,%d,%d", ok, failed, ss[c].n);
             const double v[] = {ss[c].train_m, ss[c].train_s, ss[c].valid_m, ss[c].valid_s, ss[c].test_m, ss[c].test_s,
                                 bt ? bt->train_nll : NAN, bt ? bt->valid_nll : NAN, bt ? bt->test_nll : NAN,
-                                p ? p->train[pc] : NAN, p ? p->test[pc] : NAN};
+                                p ? p->train[pc] : NAN, p ? p->test[pc] : NAN, ss[c].strain_m, ss[c].strain_s,
+                                ss[c].svalid_m, ss[c].svalid_s, ss[c].stest_m, ss[c].stest_s};
             for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
                 rnl_buf_printf(&csv, ",");
                 if (isfinite(v[i])) rnl_buf_printf(&csv, "%.6f", v[i]);
@@ -387,7 +411,9 @@ static rnl_status write_table2(const rnl_grid_results *g) {
     }
     rnl_buf_append(&md, notes.p ? notes.p : "", notes.len);
     rnl_buf_free(&notes);
+    rnl_buf_append(&md, seq.p ? seq.p : "", seq.len);
     rnl_buf_append(&md, details.p ? details.p : "", details.len);
+    rnl_buf_free(&seq);
     rnl_buf_free(&details);
     rnl_buf_printf(&md, "\nRun-seconds (the finished runs' own training wall-clock seconds, summed):%s.\n",
                    timing.p ? timing.p : "");

@@ -158,6 +158,7 @@ rnl_status rnl_search_prepare(const rnl_search_opts *s, rnl_run *runs, int strid
         r->o.quiet = 1;
         r->epochs = r->best_epoch = 0;
         r->seconds = r->train_nll = r->valid_nll = r->test_nll = NAN;
+        r->train_seq = r->valid_seq = r->test_seq = NAN;
         char name[32];
         rnl_search_trial_name(k, s->trials, name, sizeof name);
         snprintf(r->label, sizeof r->label, "%s", name);
@@ -204,6 +205,9 @@ rnl_status rnl_search_write(const rnl_search_opts *s, const rnl_run *runs) {
         FIELD("train_nll", r->train_nll)
         FIELD("valid_nll", r->valid_nll)
         FIELD("test_nll", r->test_nll)
+        FIELD("train_nll_seq_mean", r->train_seq)
+        FIELD("valid_nll_seq_mean", r->valid_seq)
+        FIELD("test_nll_seq_mean", r->test_seq)
         FIELD("seconds", r->seconds)
 #undef FIELD
         if (r->state == RNL_RUN_FAILED) {

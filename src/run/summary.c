@@ -1,11 +1,12 @@
 /* summary.c — summary.json of a training run: its status, model sizes, the best epoch and
  * the NLL of the best parameters on every split, and its options ("config", through the
  * option table: the same set as the resume state and `train --help`). */
+#include <math.h>
 #include <stdio.h>
 #include "run/trainer.h"
 
 rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, const char *error,
-                                     double test_nll, double test_frames) {
+                                     double test_nll, double test_frames, const double *seq_mean) {
     const rnl_config *c = rnl_model_config(r->m);
     const rnl_train_opts *o = &r->o;
     rnl_buf b = {0};
@@ -33,8 +34,17 @@ rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, c
     rnl_buf_json_number(&b, r->best_valid);
     rnl_buf_printf(&b, ",\n  \"test_nll\": ");
     rnl_buf_json_number(&b, test_nll);
+    /* The other convention beside the pooled one: the mean over sequences of their NLL per frame. */
+    static const char *const seq_keys[3] = {"train_nll_seq_mean", "valid_nll_seq_mean", "test_nll_seq_mean"};
+    for (int i = 0; i < 3; i++) {
+        rnl_buf_printf(&b, ",\n  \"%s\": ", seq_keys[i]);
+        rnl_buf_json_number(&b, seq_mean[i]);
+    }
     rnl_buf_printf(&b, ",\n  \"test_frames\": %.0f,\n  \"seconds\": ", test_frames);
     rnl_buf_json_number(&b, r->seconds);
+    /* --loss-weight's divisor of an update's summed NLL (null: the update's own frames). */
+    rnl_buf_printf(&b, ",\n  \"loss_scale\": ");
+    rnl_buf_json_number(&b, r->loss_scale > 0 ? r->loss_scale : NAN);
     rnl_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"config\": {", (unsigned long long)o->seed);
     rnl_options_to_json(&b, rnl_train_options, rnl_train_noptions, o, RNL_ROLES_STORED);
     rnl_buf_printf(&b, "}\n}\n");

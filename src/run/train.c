@@ -136,6 +136,50 @@ static rnl_status check_splits(const rnl_dataset *d) {
 
 /* ================================================================ setting up ======== */
 
+/* --loss-weight: what an update's summed NLL is divided by. Indexed by the kind, named as
+ * the option's choices are. */
+typedef enum { LOSS_SEQUENCE, LOSS_FRAME, LOSS_SUM, LOSS_COUNT } loss_kind;
+static const char *const LOSS_NAMES[] = {[LOSS_SEQUENCE] = "sequence", [LOSS_FRAME] = "frame", [LOSS_SUM] = "sum"};
+_Static_assert(sizeof LOSS_NAMES / sizeof *LOSS_NAMES == LOSS_COUNT, "a name per loss weighting");
+
+/* --rmsprop: where the learning rate sits (rnnlab.h rnl_rmsprop's velocity). */
+typedef enum { FORM_TORCH, FORM_AUTHORS, FORM_COUNT } form_kind;
+static const char *const FORM_NAMES[] = {[FORM_TORCH] = "torch", [FORM_AUTHORS] = "authors"};
+_Static_assert(sizeof FORM_NAMES / sizeof *FORM_NAMES == FORM_COUNT, "a name per momentum form");
+
+/* The index of name in names[0..n), n if it is none of them. */
+static int name_index(const char *const *names, int n, const char *name) {
+    int k = 0;
+    while (k < n && strcmp(names[k], name) != 0) k++;
+    return k;
+}
+
+/* The constant divisor of an update's summed NLL (0: the update's own frames):
+ *   sequence: 0        — loss = NLL / frames of the update: at batch 1 every sequence (or
+ *                        --bptt window) weighs the same, whatever its length;
+ *   frame:    B * C    — C = the training split's predicted frames / its sequences (or
+ *                        windows) with a frame: every frame weighs the same, and a mean-length
+ *                        update's gradient is the size of sequence weighting's;
+ *   sum:      1        — the authors' released code: the NLL summed over the sequence. */
+static rnl_status loss_scale_of(const rnl_train_opts *o, const rnl_dataset *d, double *scale) {
+    switch ((loss_kind)name_index(LOSS_NAMES, LOSS_COUNT, o->loss_weight)) {
+    case LOSS_SEQUENCE: *scale = 0; return RNL_OK;
+    case LOSS_SUM: *scale = 1; return RNL_OK;
+    case LOSS_FRAME: {
+        double frames = 0, units = 0;
+        for (int i = 0; i < d->nseq[RNL_SPLIT_TRAIN]; i++) {
+            const int t = d->steps(d, RNL_SPLIT_TRAIN, i);
+            frames += t;
+            units += o->bptt > 0 ? (t + o->bptt - 1) / o->bptt : t > 0;
+        }
+        *scale = o->batch * (frames / units); /* units > 0: check_splits saw a frame */
+        return RNL_OK;
+    }
+    case LOSS_COUNT: break;
+    }
+    return rnl_fail(RNL_ERR_INTERNAL, "train: impossible --loss-weight '%s'", o->loss_weight);
+}
+
 static rnl_status setup(rnl_trainer *r) {
     rnl_train_opts *o = &r->o;
     rnl_status st = rnl_dataset_open(o->data, o->data_root[0] ? o->data_root : NULL, o->split_scheme, &r->data);
@@ -161,6 +205,10 @@ static rnl_status setup(rnl_trainer *r) {
     r->best = rnl_alloc_reals(n);
     if (!r->noisy || !r->grad || !r->ms || !r->buf || !r->best)
         return rnl_fail(RNL_ERR_NOMEM, "out of memory for %zu parameters", n);
+    if ((st = loss_scale_of(o, r->data, &r->loss_scale))) return st;
+    const int form = name_index(FORM_NAMES, FORM_COUNT, o->rmsprop);
+    if (form == FORM_COUNT) return rnl_fail(RNL_ERR_INTERNAL, "train: impossible --rmsprop '%s'", o->rmsprop);
+    r->velocity = form == FORM_AUTHORS;
     rnl_set_threads(o->threads);
     /* Fault injection for the tests (docs/ERRORS.md): RNNLAB_FAULT_NAN_UPDATE=K makes the
      * gradient of update K non-finite, to exercise the divergence path. */
@@ -222,12 +270,14 @@ static rnl_status resume_options(const rnl_train_opts *given, rnl_trainer *r, rn
 
 /* One update on a batch; nothing changes when the gradient is not finite (counted). */
 static rnl_status update(rnl_trainer *r, const rnl_batch *bt, double frames, rnl_state *state) {
-    const rnl_update_ctx u = {{r->lr_now, r->o.decay, r->o.momentum, r->o.eps}, r->o.clip, r->o.weight_noise,
-                              r->noisy, r->grad, r->ms, r->buf};
+    const rnl_update_ctx u = {{r->lr_now, r->o.decay, r->o.momentum, r->o.eps, r->o.rms_floor, r->o.step_clip,
+                               r->velocity},
+                              r->o.clip, r->o.weight_noise, r->noisy, r->grad, r->ms, r->buf};
     const long k = r->updates + 1;
     const int poison = r->fault_update > 0 && k >= r->fault_update && k < r->fault_update + r->fault_count;
     int finite;
-    rnl_status st = rnl_update(r->m, r->ws, &r->rng, &u, bt, frames, state, poison, &finite);
+    rnl_status st = rnl_update(r->m, r->ws, &r->rng, &u, bt, r->loss_scale > 0 ? r->loss_scale : frames, state, poison,
+                               &finite);
     if (st == RNL_ERR_NUMERIC) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", rnl_last_error());
@@ -318,7 +368,7 @@ static rnl_status train_epoch(rnl_trainer *r, double last_epoch_s) {
 
 static rnl_status eval_split(rnl_trainer *r, const rnl_real *params, int split, double *nll) {
     double sum, frames;
-    rnl_status st = rnl_eval_split(r->m, r->ws, params, r->data, split, &sum, &frames);
+    rnl_status st = rnl_eval_split(r->m, r->ws, params, r->data, split, &sum, &frames, NULL);
     *nll = frames > 0 ? sum / frames : NAN;
     return st;
 }
@@ -418,21 +468,28 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ct
     if (st == RNL_ERR_NUMERIC) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", rnl_last_error());
-        rnl_trainer_write_summary(&r, "diverged", msg, NAN, 0);
+        const double none[3] = {NAN, NAN, NAN};
+        rnl_trainer_write_summary(&r, "diverged", msg, NAN, 0, none);
         rnl_fail(RNL_ERR_NUMERIC, "%s", msg);
         goto done;
     }
     if (st) goto done;
     if (r.best_epoch == 0 && (st = save_best_model(&r))) goto done;
-    double test_sum, test_frames;
-    st = rnl_eval_split(r.m, r.ws, r.best, r.data, RNL_SPLIT_TEST, &test_sum, &test_frames);
+    /* The best parameters on every split: the test NLL pooled, and the mean over sequences
+     * of each one's NLL per frame on all three (summary.json reports both conventions; the
+     * pooled train and valid NLL are those of the best epoch). */
+    double test_sum, test_frames, seq_mean[3], sum, frames;
+    for (int s = RNL_SPLIT_TRAIN; s <= RNL_SPLIT_VALID && !st; s++)
+        st = rnl_eval_split(r.m, r.ws, r.best, r.data, s, &sum, &frames, &seq_mean[s]);
+    if (!st) st = rnl_eval_split(r.m, r.ws, r.best, r.data, RNL_SPLIT_TEST, &test_sum, &test_frames,
+                                 &seq_mean[RNL_SPLIT_TEST]);
     if (st) goto done;
     double test = test_frames > 0 ? test_sum / test_frames : NAN;
     if (!r.done) {
         r.done = 1;
         if ((st = rnl_trainer_save_state(&r))) goto done;
     }
-    st = rnl_trainer_write_summary(&r, "ok", NULL, test, test_frames);
+    st = rnl_trainer_write_summary(&r, "ok", NULL, test, test_frames, seq_mean);
     if (!st) {
         rnl_train_event e = {.kind = RNL_TRAIN_DONE, .epoch = r.epoch, .updates = r.updates, .skipped = r.skipped,
                              .seconds = r.seconds, .best_epoch = r.best_epoch, .best_train = r.best_train,

@@ -26,6 +26,9 @@ typedef struct {
     long skipped;        /* updates skipped because their gradient was not finite */
     int streak;          /* consecutive such updates (10 in a row = diverged) */
     double lr_now;       /* this epoch's learning rate (schedule) */
+    int velocity;        /* --rmsprop authors: lr inside the momentum buffer */
+    double loss_scale;   /* an update's loss = its summed NLL / loss_scale; 0 = / its frames
+                          * (--loss-weight sequence) */
     rnl_train_fn fn;     /* the caller's event sink (may be NULL) */
     void *ctx;
     const volatile sig_atomic_t *stop; /* the caller's stop request (may be NULL) */
@@ -36,8 +39,9 @@ typedef struct {
 rnl_status rnl_trainer_save_state(const rnl_trainer *r);
 /* Read the counters, tensors and metrics of a state into r (its model already built). */
 rnl_status rnl_trainer_load_state(rnl_trainer *r, const rnl_st_file *f);
-/* OUT/summary.json; status "ok" or "diverged" (with error). */
+/* OUT/summary.json; status "ok" or "diverged" (with error). seq_mean [3]: the mean over
+ * sequences of each one's NLL per frame on the train, valid and test splits (NAN: unknown). */
 rnl_status rnl_trainer_write_summary(const rnl_trainer *r, const char *status, const char *error,
-                                     double test_nll, double test_frames);
+                                     double test_nll, double test_frames, const double *seq_mean);
 
 #endif

@@ -22,7 +22,7 @@ static int all_finite(const rnl_real *p, size_t n) {
 }
 
 rnl_status rnl_update(rnl_model *m, rnl_workspace *ws, rnl_rng *rng, const rnl_update_ctx *u,
-                      const rnl_batch *bt, double frames, rnl_state *state, int poison, int *finite) {
+                      const rnl_batch *bt, double scale, rnl_state *state, int poison, int *finite) {
     const size_t n = rnl_model_nparams(m);
     rnl_real *p = rnl_model_params(m);
     *finite = 1;
@@ -33,7 +33,7 @@ rnl_status rnl_update(rnl_model *m, rnl_workspace *ws, rnl_rng *rng, const rnl_u
             if (t->noisy) rnl_rng_add_normal(rng, u->noisy + t->offset, t->size, u->weight_noise);
         }
     memset(u->grad, 0, sizeof(rnl_real) * n);
-    rnl_status st = rnl_forward_backward(m, ws, u->noisy, bt, u->grad, frames, state, NULL);
+    rnl_status st = rnl_forward_backward(m, ws, u->noisy, bt, u->grad, scale, state, NULL);
     if (!st && poison) u->grad[0] = (rnl_real)NAN;
     if (st == RNL_ERR_NUMERIC)
         return rnl_fail(RNL_ERR_NUMERIC, "the training loss is not finite (learning rate too large?)");

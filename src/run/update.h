@@ -14,13 +14,14 @@ typedef struct {
     rnl_real *ms, *buf;       /* [nparams] RMSProp state: mean square, momentum buffer */
 } rnl_update_ctx;
 
-/* One update on a batch of `frames` predicted steps:
- *     θ̃ = θ + σ·ε on W and U (ε ~ N(0, 1) from rng),   g = ∇_θ̃ [NLL(θ̃; batch) / frames],
+/* One update on a batch, its summed NLL divided by `scale` (its predicted steps, or the
+ * constant of --loss-weight frame or sum):
+ *     θ̃ = θ + σ·ε on W and U (ε ~ N(0, 1) from rng),   g = ∇_θ̃ [NLL(θ̃; batch) / scale],
  *     g ← g · min(1, clip / ‖g‖),   then RMSProp on θ with g.
  * state as for rnl_forward_backward. poison != 0 (a test hook) makes the gradient non-finite.
  * When the gradient is not finite nothing changes and *finite = 0 (the caller counts it);
  * RNL_ERR_NUMERIC when the loss or a parameter is not finite. */
 rnl_status rnl_update(rnl_model *m, rnl_workspace *ws, rnl_rng *rng, const rnl_update_ctx *u,
-                      const rnl_batch *bt, double frames, rnl_state *state, int poison, int *finite);
+                      const rnl_batch *bt, double scale, rnl_state *state, int poison, int *finite);
 
 #endif
