@@ -155,6 +155,10 @@ typedef struct {
     char data_name[64];    /* the data set it was trained on, as given ("" if unknown) */
     char split_scheme[16]; /* speech: the split it was trained on ("index" or "speaker");
                             * "" for music and for models that do not record it */
+    char vocab[513];       /* text: the byte of each symbol, in symbol order, as two lowercase
+                            * hex digits per byte ("0a20..."); "" for other data */
+    char text_split[64];   /* text: the split it was trained on, "TRAIN/VALID/TEST"
+                            * percentages (--split, "90/5/5"); "" for other data */
 } rnl_model_meta;
 rnl_model_meta *rnl_model_metadata(rnl_model *m);
 

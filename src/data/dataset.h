@@ -7,13 +7,25 @@
 #include "rnnlab.h"
 
 /* Open a data set by name or path (see dataroot.h): a directory is a speech set
- * (rnl_speech_open), anything else a piano-roll .mat file (rnl_music_open). scheme selects a
+ * (rnl_speech_open), a .mat file a piano-roll set (rnl_music_open), any other file text
+ * (rnl_text_open: its bytes are the symbols). scheme selects a
  * speech split ("index" or "speaker"; NULL = default). *out is freed with rnl_dataset_free.
  * What is not a data set is refused before an adapter sees it, in one line saying what to do:
  * a folder of MIDI files or a MIDI file (by extension or "MThd"), a WAV file (RNL_ERR_USAGE:
  * the user named the wrong thing), a directory without manifest.tsv (RNL_ERR_DATA). */
 rnl_status rnl_dataset_open(const char *name, const char *root, const char *scheme,
                             rnl_dataset **out);
+/* How to cut what rnl_dataset_open cannot know from the file: the speech split scheme, and
+ * for text the split fractions and (evaluating a model) the model's vocabulary. */
+typedef struct {
+    const char *scheme;   /* speech: "index" or "speaker"; NULL = default */
+    const char *split;    /* text: "TRAIN/VALID/TEST" percentages; NULL = "90/5/5" */
+    const char *vocab;    /* text: symbols as rnl_model_meta.vocab; NULL = the distinct bytes of
+                           * the training split */
+} rnl_data_opts;
+/* rnl_dataset_open with every choice: o may be NULL (the defaults). */
+rnl_status rnl_dataset_open_with(const char *name, const char *root, const rnl_data_opts *o,
+                                 rnl_dataset **out);
 void rnl_dataset_free(rnl_dataset *d);
 /* Sum of steps over a split. */
 double rnl_dataset_steps_total(const rnl_dataset *d, int split);
