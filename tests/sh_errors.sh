@@ -26,6 +26,8 @@ cp "$T/sp/model.safetensors" "$T/speech.safetensors"
 # tiny text model (one epoch on 20,000 bytes of Tiny Shakespeare).
 printf 'abababababababababababababababababababQa' > "$T/unseen.txt"
 : > "$T/empty.txt"
+: > "$T/one.npy"
+echo "this is not a ZIP file" > "$T/text.npz"
 head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/small.txt"
 "$R" train --data "$T/small.txt" --hidden 4 --layers 1 --batch 4 --max-epochs 1 --out "$T/tm" --quiet >/dev/null 2>&1 || bad "text fixture failed"
 cp "$T/tm/model.safetensors" "$T/textmodel.safetensors"

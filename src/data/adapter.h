@@ -1,5 +1,5 @@
 /* adapter.h — what the training loop needs of a data set, whatever its kind (internal): the
- * rnl_dataset struct that each kind's adapter (music_data.c, speech.c, text.c) fills and that the
+ * rnl_dataset struct that each kind's adapter (music_data.c, speech.c, text.c, npz.c) fills and that the
  * training loop, the evaluation and the LPC baseline read. Opening one by name is dataset.h's.
  * A data set is three splits of sequences; sequence i of a split has steps(i) predicted
  * steps, each an input vector of `input` values and a target of `output` values. */
@@ -12,7 +12,7 @@
 typedef struct rnl_dataset rnl_dataset;
 struct rnl_dataset {
     char path[4096];   /* the file or directory it was read from */
-    const char *kind;  /* "music", "speech" or "text" */
+    const char *kind;  /* "music", "speech", "text" or "npz" */
     int nseq[3];       /* sequences per split (train, valid, test) */
     int input, output; /* values per step of x and y */
     rnl_head head;     /* the output layer this data wants */

@@ -85,7 +85,7 @@ static const data_set *find_set(const char *name) {
 static int is_path(const char *s) {
     const char *dot = strrchr(s, '.');
     if (strchr(s, '/')) return 1;
-    return dot && (strcasecmp(dot, ".mat") == 0 || strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".txt") == 0 ||
+    return dot && (strcasecmp(dot, ".mat") == 0 || strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".txt") == 0 || strcasecmp(dot, ".npz") == 0 ||
                    strcasecmp(dot, ".midi") == 0 || strcasecmp(dot, ".wav") == 0);
 }
 

@@ -1,5 +1,6 @@
 /* dataset.c — opening a data set by name or path and dispatching to its kind's adapter
- * (music_data.c for a .mat file, speech.c for a directory, text.c for any other file);
+ * (music_data.c for a .mat file, npz.c for an .npz, speech.c for a directory, text.c for any
+ * other file);
  * freeing and counting steps.
  * Before a path reaches an adapter it is checked for the files users give by mistake (a
  * folder of MIDI files, a .mid or .wav file), which are told what to do instead of getting
@@ -16,6 +17,7 @@
 #include "data/dataroot.h"
 #include "data/midi.h"
 #include "data/music_data.h"
+#include "data/npz.h"
 #include "data/speech.h"
 #include "data/text.h"
 #include "io/util.h"
@@ -106,6 +108,10 @@ rnl_status rnl_dataset_open_with(const char *name, const char *root, const rnl_d
     if (!st) {
         if (dir) st = rnl_speech_open(d->path, o->scheme, d);
         else if (has_ext(d->path, ".mat")) st = rnl_music_open(d->path, d);
+        else if (has_ext(d->path, ".npz")) st = rnl_npz_open(d->path, d);
+        else if (has_ext(d->path, ".npy"))
+            st = rnl_fail(RNL_ERR_USAGE, "%s is one array: a data set is an .npz of sequences train_<i>, valid_<i>, "
+                          "test_<i> (np.savez; see docs/TEXT.md)", d->path);
         else st = rnl_text_open(d->path, o->split, o->vocab, d);
     }
     if (st) {

@@ -7,7 +7,8 @@
 #include "rnnlab.h"
 
 /* Open a data set by name or path (see dataroot.h): a directory is a speech set
- * (rnl_speech_open), a .mat file a piano-roll set (rnl_music_open), any other file text
+ * (rnl_speech_open), a .mat file a piano-roll set (rnl_music_open), an .npz file NumPy
+ * sequences (rnl_npz_open; an .npy is refused, RNL_ERR_USAGE), any other file text
  * (rnl_text_open: its bytes are the symbols). scheme selects a
  * speech split ("index" or "speaker"; NULL = default). *out is freed with rnl_dataset_free.
  * What is not a data set is refused before an adapter sees it, in one line saying what to do:
