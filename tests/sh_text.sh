@@ -6,7 +6,8 @@
 # - eval reproduces summary.json's test NLL exactly and evaluates on the model's own split;
 # - extending a run with --resume --max-epochs equals one run, bit for bit;
 # - the same seed samples the same bytes, to standard output or --out; another seed others;
-#   the prime comes first; the length is prime + --chars; the temperature changes the draws.
+#   the prime comes first; the length is prime + --chars; the temperature changes the draws;
+# - bench --task text runs char-rnn's shape.
 . tests/lib.sh
 D=${RNNLAB_DATA:-../shared/data}
 head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/s.txt"
@@ -55,4 +56,9 @@ cmp -s "$T/s1" "$T/s4" && bad "another seed gave the same bytes" || ok
     bad "sample: $(wc -c < "$T/s1") bytes, starting '$(head -c 6 "$T/s1")'"
 "$R" sample --model "$M" --chars 300 --prime "ROMEO:" --seed 5 --temperature 0.5 > "$T/c1"
 cmp -s "$T/s1" "$T/c1" && bad "another temperature gave the same bytes" || ok
+
+# bench --task text: char-rnn's shape by default, characters per second.
+j=$("$R" bench --task text --hidden 8 --seconds 0.05 --json)
+printf '%s' "$j" | grep -q '"task": "text", "cell": "lstm"' && printf '%s' "$j" | grep -q '"layers": 2, "batch": 50, "seq_len": 50, "input": 65' &&
+    printf '%s' "$j" | grep -qE '"train_steps_per_s": [1-9]' && ok || bad "bench --task text: $j"
 summary
