@@ -28,12 +28,19 @@ e=$("$R" eval --model "$T/a/model.safetensors" --data "$T/s.txt" --split test --
     bad "eval $e vs summary $(test_nll "$T/a")"
 printf '%s' "$e" | grep -q '"frames": 999,' && ok || bad "test split of 1000 bytes: $e"
 
+# Streams: 18,000 training bytes are 17,999 steps; 50 streams of floor(17999/50) = 359 steps
+# are ceil(359/50) = 8 windows, one update each, per epoch.
+[ "$(sed -n 2p "$T/a/metrics.csv" | cut -d, -f1,2)" = "1,8" ] && [ "$(sed -n 3p "$T/a/metrics.csv" | cut -d, -f1,2)" = "2,16" ] &&
+    ok || bad "updates per epoch: $(cat "$T/a/metrics.csv")"
+
 # A given option wins over the text default; another split is stored and used by eval.
 "$R" train $A --cell gru --batch 7 --split 80/10/10 --out "$T/g" >/dev/null || bad "gru train failed"
 [ "$(opt "$T/g" cell)" = '"cell": "gru"' ] && [ "$(opt "$T/g" batch)" = '"batch": 7' ] && ok ||
     bad "given options: $(opt "$T/g" cell) $(opt "$T/g" batch)"
 e=$("$R" eval --model "$T/g/model.safetensors" --data "$T/s.txt" --split test --json)
 printf '%s' "$e" | grep -q '"frames": 1999,' && ok || bad "the model's split 80/10/10: $e"
+# 16,000 training bytes, 7 streams of floor(15999/7) = 2285 steps: ceil(2285/50) = 46 windows
+[ "$(sed -n 2p "$T/g/metrics.csv" | cut -d, -f1,2)" = "1,46" ] && ok || bad "7 streams: $(sed -n 2p "$T/g/metrics.csv")"
 [ "$(printf '%s' "$e" | sed -n 's/.*"nll": \([^,]*\),.*/\1/p')" = "$(test_nll "$T/g")" ] && ok ||
     bad "eval on the model's split $e vs summary $(test_nll "$T/g")"
 
