@@ -7,7 +7,7 @@
 # - extending a run with --resume --max-epochs equals one run, bit for bit;
 # - the same seed samples the same bytes, to standard output or --out; another seed others;
 #   the prime comes first; the length is prime + --chars; the temperature changes the draws;
-# - bench --task text runs char-rnn's shape.
+# - a search's trials take the text defaults; bench --task text runs char-rnn's shape.
 . tests/lib.sh
 D=${RNNLAB_DATA:-../shared/data}
 head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/s.txt"
@@ -63,6 +63,13 @@ cmp -s "$T/s1" "$T/s4" && bad "another seed gave the same bytes" || ok
     bad "sample: $(wc -c < "$T/s1") bytes, starting '$(head -c 6 "$T/s1")'"
 "$R" sample --model "$M" --chars 300 --prime "ROMEO:" --seed 5 --temperature 0.5 > "$T/c1"
 cmp -s "$T/s1" "$T/c1" && bad "another temperature gave the same bytes" || ok
+
+# A search's trials start as resumed runs: they take the text defaults all the same.
+"$R" search --data "$T/s.txt" --hidden 8 --max-epochs 1 --trials 2 --jobs 1 --out "$T/srch" >/dev/null 2>&1 || bad "text search failed"
+for t in trial-01 trial-02; do
+    [ "$(opt "$T/srch/$t" bptt)" = '"bptt": 50' ] && [ "$(opt "$T/srch/$t" layers)" = '"layers": 2' ] &&
+        grep -q '"status": "ok"' "$T/srch/$t/summary.json" && ok || bad "search $t: $(cat "$T/srch/$t/options.json")"
+done
 
 # bench --task text: char-rnn's shape by default, characters per second.
 j=$("$R" bench --task text --hidden 8 --seconds 0.05 --json)

@@ -63,6 +63,11 @@ static int has_ext(const char *path, const char *ext) {
     return dot && strcasecmp(dot, ext) == 0;
 }
 
+/* A file that rnl_dataset_open reads as text: not a directory, .mat, .npz or .npy. */
+static int is_text_file(const char *path) {
+    return !has_ext(path, ".mat") && !has_ext(path, ".npz") && !has_ext(path, ".npy");
+}
+
 /* A MIDI or WAV file (by its extension or its first bytes: "MThd", "RIFF....WAVE") is not a
  * piano-roll .mat file: point to what takes it. Anything else goes to the .mat reader. */
 static rnl_status check_file(const char *path) {
@@ -112,7 +117,7 @@ rnl_status rnl_dataset_open_with(const char *name, const char *root, const rnl_d
         else if (has_ext(d->path, ".npy"))
             st = rnl_fail(RNL_ERR_USAGE, "%s is one array: a data set is an .npz of sequences train_<i>, valid_<i>, "
                           "test_<i> (np.savez; see docs/TEXT.md)", d->path);
-        else st = rnl_text_open(d->path, o->split, o->vocab, d);
+        else st = rnl_text_open(d->path, o->split, o->vocab, d); /* is_text_file */
     }
     if (st) {
         free(d);
@@ -120,6 +125,13 @@ rnl_status rnl_dataset_open_with(const char *name, const char *root, const rnl_d
     }
     *out = d;
     return RNL_OK;
+}
+
+int rnl_dataset_is_text(const char *name, const char *root) {
+    char path[4096];
+    struct stat sb;
+    if (rnl_data_resolve(name, root, path, sizeof path) || stat(path, &sb) != 0 || S_ISDIR(sb.st_mode)) return 0;
+    return is_text_file(path) && check_file(path) == RNL_OK;
 }
 
 void rnl_dataset_free(rnl_dataset *d) {

@@ -27,6 +27,10 @@ typedef struct {
 /* rnl_dataset_open with every choice: o may be NULL (the defaults). */
 rnl_status rnl_dataset_open_with(const char *name, const char *root, const rnl_data_opts *o,
                                  rnl_dataset **out);
+/* 1 if name (resolved as rnl_dataset_open resolves it) is a file that it would read as text,
+ * without reading it (a search's trials take the text defaults: options.h); 0 otherwise,
+ * and for anything that does not resolve (which may leave a message as the last error). */
+int rnl_dataset_is_text(const char *name, const char *root);
 void rnl_dataset_free(rnl_dataset *d);
 /* Sum of steps over a split. */
 double rnl_dataset_steps_total(const rnl_dataset *d, int split);
