@@ -89,7 +89,8 @@ typedef enum { RNL_CELL_TANH = 0, RNL_CELL_GRU = 1, RNL_CELL_LSTM = 2, RNL_CELL_
  * PYTORCH: torch.nn.GRU (reset after U_h, extra recurrent candidate bias c_h,
  *        h = (1-z) n + z h_prev) and torch.nn.LSTM (no peepholes). For tanh both are equal. */
 typedef enum { RNL_VARIANT_PAPER = 0, RNL_VARIANT_PYTORCH = 1, RNL_VARIANT_COUNT } rnl_variant;
-typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1, RNL_HEAD_COUNT } rnl_head;
+/* SOFTMAX: the categorical head (text, tokens): targets one-hot over O symbols (heads.h). */
+typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1, RNL_HEAD_SOFTMAX = 2, RNL_HEAD_COUNT } rnl_head;
 
 typedef struct {
     rnl_cell cell;
@@ -98,7 +99,8 @@ typedef struct {
     int layers;     /* number of stacked recurrent layers, >= 1 */
     int input;      /* I */
     int hidden;     /* H, the same for every layer */
-    int output;     /* O: units of the Bernoulli head; samples per step for the MoG head */
+    int output;     /* O: units of the Bernoulli head; samples per step for the MoG head;
+                     * symbols (the vocabulary) of the softmax head */
     int mixtures;   /* K components of the MoG head (0 for Bernoulli) */
 } rnl_config;
 
@@ -106,7 +108,7 @@ typedef struct {
  * (the count included). */
 const char *rnl_cell_name(rnl_cell c);       /* "tanh", "gru", "lstm" */
 const char *rnl_variant_name(rnl_variant v); /* "paper", "pytorch" */
-const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog" */
+const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog", "softmax" */
 /* Parse a name (exact, case-sensitive; s may be NULL). On success *out is set and RNL_OK
  * returned; otherwise *out is untouched and RNL_ERR_USAGE leaves a message listing the valid
  * names. */
@@ -118,7 +120,7 @@ rnl_status rnl_head_parse(const char *s, rnl_head *out);
 rnl_status rnl_config_check(const rnl_config *cfg);
 /* Gates per unit: tanh 1, GRU 3, LSTM 4; 0 for a value outside the enum. */
 int rnl_cell_gates(rnl_cell c);
-/* Width of the output layer's logits: O for Bernoulli, K*(1+2*O) for MoG; 0 when cfg->head
+/* Width of the output layer's logits: O for Bernoulli and softmax, K*(1+2*O) for MoG; 0 when cfg->head
  * is outside the enum. */
 int rnl_head_width(const rnl_config *cfg);
 
@@ -168,6 +170,10 @@ typedef struct {
     char data_name[64];    /* the data set it was trained on, as given ("" if unknown) */
     char split_scheme[16]; /* speech: the split it was trained on ("index" or "speaker");
                             * "" for music and for models that do not record it */
+    char vocab[513];       /* text: the byte of each symbol, in symbol order, as two lowercase
+                            * hex digits per byte ("0a20..."); "" for other data */
+    char text_split[64];   /* text: the split it was trained on, "TRAIN/VALID/TEST"
+                            * percentages (--split, "90/5/5"); "" for other data */
 } rnl_model_meta;
 rnl_model_meta *rnl_model_metadata(rnl_model *m);
 

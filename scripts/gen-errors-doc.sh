@@ -19,6 +19,13 @@ head -c 500 "$T/model.safetensors" > "$T/trunc.safetensors"
 head -c 1000 "$T/m/state.safetensors" > "$T/badstate/state.safetensors"
 "$R" train --data fsdd --cell gru --hidden 4 --max-epochs 1 --out "$T/sp" --quiet >/dev/null 2>&1
 cp "$T/sp/model.safetensors" "$T/speech.safetensors"
+printf 'abababababababababababababababababababQa' > "$T/unseen.txt"
+: > "$T/empty.txt"
+: > "$T/one.npy"
+echo "this is not a ZIP file" > "$T/text.npz"
+head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/small.txt"
+"$R" train --data "$T/small.txt" --hidden 4 --layers 1 --batch 4 --max-epochs 1 --out "$T/tm" --quiet >/dev/null 2>&1
+cp "$T/tm/model.safetensors" "$T/textmodel.safetensors"
 mkdir -p "$T/mid" "$T/r2"
 "$R" sample --model "$T/model.safetensors" --steps 32 --out "$T/mid/x.mid" >/dev/null 2>&1
 cp "$T/mid/x.mid" "$T/midi.mat"

@@ -1,6 +1,6 @@
 /* dtest_gradcheck.c — finite-difference gradient checks in double precision (the library's
  * own sources compiled with -DRNL_DOUBLE): every unit and variant, the output layer, every
- * parameter tensor, the Bernoulli and mixture-of-Gaussians heads, with masks, lengths 1..T, B = 1 and B > 1, H = 1, several layers.
+ * parameter tensor, the Bernoulli, mixture-of-Gaussians and softmax heads, with masks, lengths 1..T, B = 1 and B > 1, H = 1, several layers.
  * Tolerance: |a − n| <= 1e-6 · max(|a| + |n|, 1e-3) for every parameter (a relative test with
  * an absolute floor of 1e-9: central differences with eps 1e-5 carry ~1e-10 of rounding noise
  * on a loss of order 1, so tinier gradients cannot be told apart more finely).
@@ -229,5 +229,18 @@ int main(void) {
         CHECK(r.checked > 0 && r.max_rel <= 1e-6, "mog %s: max relative error %.3e at %s",
               rnl_cell_name(c.cell), r.max_rel, r.worst);
     }
+    /* The softmax head (text): O = 5 symbols, 1 and 2 layers (rnl_gradcheck's 0/1 targets
+     * are not one-hot; the head's NLL is defined, and smooth, for any y >= 0). */
+    for (int cell = 0; cell < 3; cell++)
+        for (int layers = 1; layers <= 2; layers++) {
+            rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_SOFTMAX, layers, 5, 4, 5, 0};
+            rnl_gradcheck_result r;
+            rnl_status st = rnl_gradcheck(&c, 3, lens_b3, 77, 1e-5, 1e-3, &r);
+            CHECK(st == RNL_OK, "softmax: %s", rnl_last_error());
+            printf("gradcheck %-5s softmax head O=5 layers=%d params=%5zu max_rel=%.2e at %s\n",
+                   rnl_cell_name(c.cell), layers, r.checked, r.max_rel, r.worst);
+            CHECK(r.checked > 0 && r.max_rel <= 1e-6, "softmax %s: max relative error %.3e at %s",
+                  rnl_cell_name(c.cell), r.max_rel, r.worst);
+        }
     return CHECK_DONE("gradcheck (double)");
 }

@@ -22,6 +22,15 @@ head -c 1000 "$T/m/state.safetensors" > "$T/badstate/state.safetensors"
 # A model for other data: a tiny speech (mixture-of-Gaussians) model, one epoch on FSDD.
 "$R" train --data fsdd --cell gru --hidden 4 --max-epochs 1 --out "$T/sp" --quiet >/dev/null 2>&1 || bad "speech fixture failed"
 cp "$T/sp/model.safetensors" "$T/speech.safetensors"
+# Text: a byte the training split lacks (offset 38, in the test split), an empty file, a
+# tiny text model (one epoch on 20,000 bytes of Tiny Shakespeare).
+printf 'abababababababababababababababababababQa' > "$T/unseen.txt"
+: > "$T/empty.txt"
+: > "$T/one.npy"
+echo "this is not a ZIP file" > "$T/text.npz"
+head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/small.txt"
+"$R" train --data "$T/small.txt" --hidden 4 --layers 1 --batch 4 --max-epochs 1 --out "$T/tm" --quiet >/dev/null 2>&1 || bad "text fixture failed"
+cp "$T/tm/model.safetensors" "$T/textmodel.safetensors"
 # Not data sets: a folder holding one MIDI file (and the one-file import of it, whose
 # validation split is empty), that MIDI file under a .mat name, a WAV file. A data root that
 # exists before a failed fetch, which must survive it.

@@ -3,7 +3,9 @@
  * table follows the descriptors, the batched head rows equal the per-step functions, and each
  * head's draw makes the same random draws and values as the samplers' formulas it replaces
  * (rnl_music_sample's σ(a/T) coin flips, the discretised MoG draw of rnnlab.h), re-derived
- * here; the MoG NLL against mpmath (tests/ref/mog_bins.tsv) and its bounds. */
+ * here; the MoG NLL against mpmath (tests/ref/mog_bins.tsv) and its bounds; the softmax NLL
+ * against its libm reference and hand values, at logits of any size, and its draw against
+ * the inverse-CDF formula of head_softmax.c re-derived here. */
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -87,6 +89,7 @@ static void test_head_table(void) {
     }
     CHECK(rnl_head_describe(RNL_HEAD_BERNOULLI)->width(88, 0) == 88, "Bernoulli width O");
     CHECK(rnl_head_describe(RNL_HEAD_MOG)->width(10, 20) == 20 * 21, "MoG width K(1+2O)");
+    CHECK(rnl_head_describe(RNL_HEAD_SOFTMAX)->width(65, 0) == 65, "softmax width O");
 
     const int bad[] = {RNL_HEAD_COUNT, 7, -1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -99,13 +102,13 @@ static void test_head_table(void) {
 
     rnl_head out = RNL_HEAD_MOG;
     CHECK(rnl_head_parse("gaussian", &out) == RNL_ERR_USAGE && out == RNL_HEAD_MOG, "'gaussian' refused, out untouched");
-    CHECK(strstr(rnl_last_error(), "expected bernoulli or mog, got 'gaussian'") != NULL,
+    CHECK(strstr(rnl_last_error(), "expected bernoulli, mog or softmax, got 'gaussian'") != NULL,
           "head parse message: %s", rnl_last_error());
     CHECK(rnl_head_parse(NULL, &out) == RNL_ERR_USAGE && rnl_head_parse("MOG", &out) == RNL_ERR_USAGE,
           "NULL and 'MOG' refused");
     char names[64];
     rnl_head_names(names, sizeof names);
-    CHECK(strcmp(names, "bernoulli or mog") == 0, "rnl_head_names: %s", names);
+    CHECK(strcmp(names, "bernoulli, mog or softmax") == 0, "rnl_head_names: %s", names);
 }
 
 /* ================================================================ models ============= */
@@ -470,6 +473,113 @@ static void test_mog_bounds(void) {
     CHECK(near_top > 0, "the upper bound is approached by wild logits (%d)", near_top);
 }
 
+/* ================================================================ softmax ============ */
+
+/* The softmax NLL and gradient: the library's (rnl_exp, float) against the libm reference,
+ * hand values, and logits of any size. */
+static void test_softmax_nll(void) {
+    enum { O = 67 };
+    rnl_real a[O], y[O], da[O], dr[O];
+    rnl_rng r;
+    rnl_rng_seed(&r, 21);
+    double worst = 0, worst_g = 0;
+    for (int it = 0; it < 200; it++) {
+        fill(&r, a, O, it < 100 ? 3.0 : 40.0);
+        for (int k = 0; k < O; k++) y[k] = 0;
+        y[rnl_rng_below(&r, O)] = 1;
+        double v = rnl_softmax_nll(a, y, O, da), ref = rnl_softmax_nll_ref(a, y, O, dr);
+        worst = fmax(worst, fabs(v - ref) / fmax(fabs(ref), 1.0));
+        for (int k = 0; k < O; k++) worst_g = fmax(worst_g, fabs(da[k] - dr[k]));
+    }
+    CHECK(worst <= 1e-6, "softmax NLL: library vs libm reference, worst rel %.3g", worst);
+    CHECK(worst_g <= 1e-6, "softmax gradient: library vs libm reference, worst abs %.3g", worst_g);
+    /* Hand values: uniform logits give log O for any symbol; a = (0, log 3): −log(3/4) for
+     * symbol 1, gradient (1/4, 3/4 − 1). */
+    rnl_real u[4] = {2.5f, 2.5f, 2.5f, 2.5f}, t4[4] = {0, 0, 1, 0}, g4[4];
+    CHECK_CLOSE(rnl_softmax_nll(u, t4, 4, g4), log(4.0), 1e-6, 0, "softmax: uniform logits give log O");
+    CHECK_CLOSE(g4[2], -0.75, 1e-6, 1e-7, "softmax: gradient of the target at uniform logits");
+    rnl_real a2[2] = {0, (rnl_real)log(3.0)}, t2[2] = {0, 1}, g2[2];
+    CHECK_CLOSE(rnl_softmax_nll(a2, t2, 2, g2), -log(0.75), 1e-6, 0, "softmax: -log(3/4)");
+    CHECK_CLOSE(g2[0], 0.25, 1e-6, 1e-7, "softmax: gradient 1/4");
+    CHECK_CLOSE(g2[1], -0.25, 1e-6, 1e-7, "softmax: gradient 3/4 - 1");
+    /* Any finite logit: 1e30 against 0 costs nothing when right and 1e30 nats when wrong;
+     * -1e30 everywhere but one symbol is that symbol for sure. */
+    rnl_real big[3] = {1e30f, 0, -1e30f}, hit[3] = {1, 0, 0}, miss[3] = {0, 1, 0}, gb[3];
+    double vh = rnl_softmax_nll(big, hit, 3, gb);
+    /* (rnl_exp flushes at e^-87, not 0: the other symbols keep a gradient of ~1e-38) */
+    CHECK(vh == 0 && gb[0] == 0 && fabs(gb[1]) < 1e-37 && fabs(gb[2]) < 1e-37,
+          "softmax: a right logit of 1e30 costs 0 (%g), gradient 0", vh);
+    double vm = rnl_softmax_nll(big, miss, 3, gb);
+    CHECK(isfinite(vm) && fabs(vm - 1e30) <= 1e24 && gb[0] == 1 && gb[1] == -1,
+          "softmax: a wrong logit of 1e30 costs 1e30 nats (%g), gradient (1, -1, 0)", vm);
+    CHECK(isfinite(rnl_softmax_nll_ref(big, miss, 3, NULL)), "softmax reference finite at 1e30");
+}
+
+/* The softmax draw re-derived from head_softmax.c's comment: m = max a/T, e_k = exp(a_k/T − m),
+ * one uniform u; the first c whose running sum exceeds u Σ e; else the last e_k > 0. */
+static int ref_softmax_draw(const rnl_real *a, int O, double T, rnl_rng *rng) {
+    double m = -INFINITY, tot = 0;
+    for (int k = 0; k < O; k++) m = fmax(m, a[k] / T);
+    int last = 0;
+    for (int k = 0; k < O; k++) {
+        tot += exp(a[k] / T - m);
+        if (exp(a[k] / T - m) > 0) last = k;
+    }
+    double u = rnl_rng_uniform(rng) * tot, acc = 0;
+    for (int k = 0; k < O; k++) {
+        acc += exp(a[k] / T - m);
+        if (u < acc) return k;
+    }
+    return last;
+}
+
+static void test_softmax_draw(void) {
+    const rnl_head_desc *d = rnl_head_describe(RNL_HEAD_SOFTMAX);
+    enum { O = 65 };
+    rnl_real a[O];
+    double y[O];
+    rnl_rng gen, r1, r2;
+    rnl_rng_seed(&gen, 8);
+    const double temps[] = {1.0, 0.5, 2.0, 0.05};
+    int same = 1, rng_same = 1, hits[O] = {0};
+    for (int it = 0; it < 2000; it++) {
+        fill(&gen, a, O, it < 1000 ? 1.0 : 20.0);
+        const double T = temps[it % 4];
+        rnl_rng_seed(&r1, 3000 + (uint64_t)it);
+        r2 = r1;
+        d->draw(a, O, 0, &META, T, &r1, y);
+        const int c = ref_softmax_draw(a, O, T, &r2);
+        int ones = 0;
+        for (int k = 0; k < O; k++) {
+            ones += y[k] == 1;
+            same &= y[k] == (k == c);
+        }
+        same &= ones == 1;
+        hits[c]++;
+        rng_same &= same_rng(&r1, &r2);
+    }
+    int distinct = 0;
+    for (int k = 0; k < O; k++) distinct += hits[k] > 0;
+    CHECK(same, "softmax draw: the one-hot vector of the re-derived formula's symbol");
+    CHECK(rng_same, "softmax draw: one uniform per step");
+    CHECK(distinct > O / 2, "softmax draw: many symbols drawn (%d of %d)", distinct, O);
+    /* Temperature: logits (0, 0.01) at T = 1e-4 are softmax(0, 100): always symbol 1; at a
+     * large T the two are near even. */
+    rnl_real two[2] = {0, 0.01f};
+    int ones = 0;
+    for (int i = 0; i < 200; i++) {
+        d->draw(two, 2, 0, &META, 1e-4, &r1, y);
+        ones += y[1] == 1;
+    }
+    CHECK(ones == 200, "softmax draw at T = 1e-4 is the argmax (%d of 200)", ones);
+    ones = 0;
+    for (int i = 0; i < 2000; i++) {
+        d->draw(two, 2, 0, &META, 100.0, &r1, y);
+        ones += y[1] == 1;
+    }
+    CHECK(ones > 900 && ones < 1100, "softmax draw at T = 100 is near even (%d of 2000)", ones);
+}
+
 int main(void) {
     test_cell_table();
     test_head_table();
@@ -480,5 +590,7 @@ int main(void) {
     test_mog_draw();
     test_mog_bins();
     test_mog_bounds();
+    test_softmax_nll();
+    test_softmax_draw();
     return CHECK_DONE("cells");
 }

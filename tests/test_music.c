@@ -2,7 +2,7 @@
  *
  * MAT files are generated here with libmatio into a temporary directory: good ones in several
  * numeric classes with hand-written piano rolls (checked value by value, including the
- * column-major mapping), and bad ones that must fail with RNL_ERR_DATA or RNL_ERR_IO, a
+ * column-major mapping; N x T x K numeric arrays of equal-length sequences too), and bad ones that must fail with RNL_ERR_DATA or RNL_ERR_IO, a
  * message naming the file, and no crash (truncation at every length included). The four real
  * data sets must match the counts of the shared data README; their absence is a failure. */
 #include <errno.h>
@@ -326,7 +326,8 @@ static void test_bad_shapes(void) {
     Mat_VarFree(v[0]);
     v[0] = Mat_VarCreate("traindata", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dk, re, 0);
     expect_fail(write_mat("notcell.mat", v, 3, 0), RNL_ERR_DATA,
-                "traindata is a numeric matrix, expected a cell array", "matrix, not cell");
+                "traindata is a 2-D numeric array, expected a cell array of sequences or an N x T x D array",
+                "matrix, not cell");
 
     /* validdata missing. */
     small_vars(v, MAT_C_DOUBLE, 0, 0);
@@ -708,6 +709,53 @@ static void test_fetch(void) {
     free(saved);
 }
 
+/* Equal-length sequences as one numeric N x T x K array per split (scipy.io.savemat's layout
+ * of a 3-D array): MATLAB element (i, t, k) at i + N (t + T k), filled here column-major from
+ * the pattern (i + 2t + 3k) % 2 and read back frame by frame. */
+static void test_arrays(void) {
+    const size_t N[3] = {3, 2, 1}, T = 5, K = 4;
+    matvar_t *v[3];
+    for (int s = 0; s < 3; s++) {
+        size_t dims[3] = {N[s], T, K}, n = N[s] * T * K;
+        uint8_t *buf = calloc(n, 1);
+        for (size_t i = 0; i < N[s]; i++)
+            for (size_t t = 0; t < T; t++)
+                for (size_t k = 0; k < K; k++) buf[i + N[s] * (t + T * k)] = (uint8_t)((i + 2 * t + 3 * k + s) % 2);
+        static const char *const names[3] = {"traindata", "validdata", "testdata"};
+        v[s] = Mat_VarCreate(names[s], MAT_C_UINT8, MAT_T_UINT8, 3, dims, buf, 0);
+        free(buf);
+    }
+    const char *path = write_mat("arrays.mat", v, 3, 1);
+    rnl_music m;
+    rnl_status st = rnl_music_load(path, &m);
+    CHECK(st == RNL_OK, "N x T x K arrays: %s", rnl_last_error());
+    if (st) return;
+    int same = 1;
+    for (int s = 0; s < 3; s++) {
+        same &= m.split[s].n == (int)N[s] && m.split[s].dim == (int)K;
+        for (int i = 0; same && i < m.split[s].n; i++) {
+            same &= m.split[s].len[i] == (int)T;
+            const uint8_t *f = m.split[s].frames + m.split[s].off[i] * K;
+            for (size_t t = 0; t < T; t++)
+                for (size_t k = 0; k < K; k++) same &= f[t * K + k] == (uint8_t)((i + 2 * t + 3 * k + s) % 2);
+        }
+    }
+    CHECK(same, "N x T x K arrays: N sequences of T frames, element (i, t, k) of each split");
+    rnl_music_free(&m);
+    /* values other than 0/1, and a 4-D array, are refused */
+    size_t d3[3] = {1, 2, 2}, d4[4] = {1, 1, 2, 2};
+    double bad[4] = {0, 1, 0.5, 1};
+    matvar_t *w[3] = {Mat_VarCreate("traindata", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, bad, 0),
+                      Mat_VarCreate("validdata", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, bad, 0),
+                      Mat_VarCreate("testdata", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, bad, 0)};
+    expect_fail(write_mat("arrays_half.mat", w, 3, 0), RNL_ERR_DATA, "value 0.5, expected 0 or 1", "0.5 in an array");
+    double z[4] = {0, 0, 0, 0};
+    matvar_t *u[3] = {Mat_VarCreate("traindata", MAT_C_DOUBLE, MAT_T_DOUBLE, 4, d4, z, 0),
+                      Mat_VarCreate("validdata", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, z, 0),
+                      Mat_VarCreate("testdata", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, z, 0)};
+    expect_fail(write_mat("arrays_4d.mat", u, 3, 0), RNL_ERR_DATA, "traindata is a 4-D numeric array", "4-D");
+}
+
 int main(void) {
     snprintf(g_tmp, sizeof g_tmp, "/tmp/rnl_test_music_XXXXXX");
     if (!mkdtemp(g_tmp)) {
@@ -722,6 +770,7 @@ int main(void) {
     test_resolve();
     test_sha256();
     test_fetch();
+    test_arrays();
     char *rm[] = {"rm", "-rf", "--", g_tmp, NULL};
     pid_t pid = fork();
     if (pid == 0) {

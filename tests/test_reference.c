@@ -6,7 +6,9 @@
  * scripts/make_mog_refs.py for the discretised mixture-of-Gaussians head (the MoG NLL by
  * rnnlab_torch.mog_loss, checked against mpmath step by step; the grid from the file's
  * data_mean/data_std; mog_floor puts a log-std below the soft floor and one above the
- * ceiling at every step). The metadata says which head a case uses. The
+ * ceiling at every step); tests/ref/softmax_*.safetensors by scripts/make_softmax_refs.py for
+ * the categorical head (F.cross_entropy against one-hot targets; softmax_lstm_pytorch_wide_sparse
+ * has logits up to ±37). The metadata says which head a case uses. The
  * *_sparse cases have 0/1 inputs at 5 % density, as piano rolls do, so that the library takes
  * its sparse-input path for layer 0 (x·W^T over the listed non-zeros, X^T·dA by
  * rnl_gemm_sparse_at and a transposed add); every other case has N(0,1) inputs and takes the
@@ -50,6 +52,7 @@ static const char *const CASES[] = {
     "tanh_paper",   "gru_paper",     "gru_pytorch",   "lstm_paper",    "lstm_pytorch",
     "gru_paper_l2", "lstm_paper_l2", "tanh_paper_l2", "gru_paper_t1",  "lstm_paper_h1",
     "mog_gru_paper", "mog_lstm_paper", "mog_floor",
+    "softmax_lstm_paper_sparse", "softmax_gru_pytorch_sparse", "softmax_tanh_paper_l2", "softmax_lstm_pytorch_wide_sparse",
     "tanh_paper_sparse", "gru_paper_sparse", "gru_pytorch_sparse", "lstm_paper_sparse", "lstm_pytorch_sparse",
 };
 #define NCASES ((int)(sizeof CASES / sizeof CASES[0]))

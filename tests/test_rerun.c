@@ -25,6 +25,7 @@ static const struct {
 } TEXT_VALUES[] = {
     {"data", "nottingham"},
     {"data_root", "/tmp/rnnlab-test-rerun-other-root"},
+    {"split", "80/10/10"},
     {"datasets", "jsb,nottingham"},
     {"cells", "gru"},
 };

@@ -15,6 +15,8 @@ static void print_default(const opt *o) {
         rnl_option_format(((const cli_row *)o->ptr)->row, ((const cli_row *)o->ptr)->base, v, sizeof v);
         if (((const cli_row *)o->ptr)->row->type == RNL_OPT_FLAG) printf("%s", v[0] == '1' ? "on" : "off");
         else printf("%s", v[0] ? v : "none");
+        const char *text = rnl_option_task_default(((const cli_row *)o->ptr)->row, RNL_APPLY_TEXT);
+        if (text) printf("; text: %s", text); /* char-rnn's defaults (options.h) */
         break;
     case OPT_INT: printf("%d", *(int *)o->ptr); break;
     case OPT_DOUBLE: printf("%g", *(double *)o->ptr); break;

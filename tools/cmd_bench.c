@@ -1,6 +1,8 @@
 /* cmd_bench.c — `rnnlab bench`: training and inference throughput of the whole model
  * (forward, backward, output layer, loss, clipping, weight noise, RMSProp update) on
- * synthetic piano-roll-shaped data.
+ * synthetic piano-roll-shaped data, or (--task text) one-hot symbols through the softmax head
+ * with the state carried between updates as text trains; train_steps_per_s then counts
+ * characters.
  *
  * FLOP counts (multiply-add = 2 FLOP), per time step of one sequence, G gates, H hidden,
  * I inputs, O outputs, L layers (layer l > 0 has H inputs):
@@ -31,7 +33,10 @@ int cmd_bench(int argc, char **argv) {
     int hidden = 46, batch = 1, T = 64, threads = 1, layers = 1, input = 88, json = 0, cpu = 0;
     double seconds = 2.0, noise = 0.075;
     uint64_t seed = 1;
+    char task[4096] = "music";
     const opt opts[] = {
+        {"--task", OPT_STRING, task, 0, 0, "music (piano-roll frames, Bernoulli head) or text (one-hot bytes, softmax head; "
+                                           "char-rnn's defaults: lstm, 2 x 128, batch 50, 50 steps, 65 symbols, no noise)"},
         {"--cell", OPT_CELL, &cell, 0, 0, "recurrent unit: tanh, gru, lstm"},
         {"--variant", OPT_VARIANT, &var, 0, 0, "paper or pytorch"},
         {"--hidden", OPT_INT, &hidden, 1, 65536, "hidden units"},
@@ -47,12 +52,26 @@ int cmd_bench(int argc, char **argv) {
         {"--cpu-time", OPT_FLAG, &cpu, 0, 0, "rates per CPU-second of this thread, not per wall-clock second (one thread only)"},
     };
     int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "bench",
-                      "--cell C --hidden H --batch B [--seq-len T] [--threads N] [--json]", NULL, 0, NULL);
+                      "[--task music|text] --cell C --hidden H --batch B [--seq-len T] [--threads N] [--json]", NULL, 0, NULL);
     if (r) return r > 0 ? 0 : cli_fail(RNL_ERR_USAGE);
+    const int text = strcmp(task, "text") == 0;
+    if (!text && strcmp(task, "music") != 0)
+        return cli_fail(rnl_fail(RNL_ERR_USAGE, "--task: expected music or text, got '%.100s'", task));
+    if (text) { /* char-rnn's model and Tiny Shakespeare's 65 symbols, where not given */
+        struct {
+            const char *name;
+            int *v, text_default;
+        } def[] = {{"--hidden", &hidden, 128}, {"--layers", &layers, 2}, {"--batch", &batch, 50},
+                   {"--seq-len", &T, 50},     {"--input", &input, 65}};
+        for (size_t i = 0; i < sizeof def / sizeof *def; i++)
+            if (!cli_given(argc, argv, 2, def[i].name)) *def[i].v = def[i].text_default;
+        if (!cli_given(argc, argv, 2, "--cell")) cell = RNL_CELL_LSTM;
+        if (!cli_given(argc, argv, 2, "--weight-noise")) noise = 0;
+    }
     if (cpu && threads != 1) return cli_fail(rnl_fail(RNL_ERR_USAGE, "bench: --cpu-time needs --threads 1"));
     double (*clock_fn)(void) = cpu ? thread_cpu_seconds : rnl_now;
     rnl_set_threads(threads);
-    rnl_config c = {cell, var, RNL_HEAD_BERNOULLI, layers, input, hidden, input, 0};
+    rnl_config c = {cell, var, text ? RNL_HEAD_SOFTMAX : RNL_HEAD_BERNOULLI, layers, input, hidden, input, 0};
     rnl_model *m = NULL;
     rnl_workspace *ws = NULL;
     rnl_status st = rnl_model_create(&c, &m);
@@ -67,9 +86,17 @@ int cmd_bench(int argc, char **argv) {
     if (!x || !y || !g || !ms || !buf || !noisy || !len) return cli_fail(rnl_fail(RNL_ERR_NOMEM, "bench: out of memory"));
     rnl_rng rng;
     rnl_rng_seed(&rng, seed);
-    /* Piano-roll-like data: about 4 of 88 notes on per frame. */
-    for (size_t k = 0; k < nx; k++) x[k] = rnl_rng_uniform(&rng) < 4.0 / 88;
-    for (size_t k = 0; k < nx; k++) y[k] = rnl_rng_uniform(&rng) < 4.0 / 88;
+    if (text) { /* one-hot symbols drawn uniformly */
+        for (size_t k = 0; k < nx; k += (size_t)input) x[k + rnl_rng_below(&rng, (uint64_t)input)] = 1;
+        for (size_t k = 0; k < nx; k += (size_t)input) y[k + rnl_rng_below(&rng, (uint64_t)input)] = 1;
+    } else { /* Piano-roll-like data: about 4 of 88 notes on per frame. */
+        for (size_t k = 0; k < nx; k++) x[k] = rnl_rng_uniform(&rng) < 4.0 / 88;
+        for (size_t k = 0; k < nx; k++) y[k] = rnl_rng_uniform(&rng) < 4.0 / 88;
+    }
+    /* text trains as streams: the state carried from window to window, as train.c does */
+    rnl_state *state = NULL;
+    if (text && (st = rnl_state_create(m, batch, &state))) return cli_fail(st);
+    if (state) rnl_state_zero(state);
     for (int b = 0; b < batch; b++) len[b] = T;
     rnl_batch bt = {T, batch, len, x, y};
     const rnl_update_ctx u = {{1e-4, 0.95, 0.9, 1e-8, 0, 0, 0}, 1.0, noise, noisy, g, ms, buf};
@@ -80,7 +107,7 @@ int cmd_bench(int argc, char **argv) {
     double t0 = clock_fn(), el = 0;
     do {
         int finite;
-        if ((st = rnl_update(m, ws, &rng, &u, &bt, steps_per_iter, NULL, 0, &finite))) return cli_fail(st);
+        if ((st = rnl_update(m, ws, &rng, &u, &bt, steps_per_iter, state, 0, &finite))) return cli_fail(st);
         iters++;
         el = clock_fn() - t0;
     } while (el < seconds);
@@ -98,11 +125,11 @@ int cmd_bench(int argc, char **argv) {
     double F = 2.0 * input * hidden;
     for (int l = 0; l < layers; l++) F += 2.0 * G * hidden * ((l == 0 ? input : hidden) + hidden);
     if (json) {
-        printf("{\"tool\": \"rnnlab\", \"version\": \"%s\", \"cell\": \"%s\", \"variant\": \"%s\", \"hidden\": %d, "
+        printf("{\"tool\": \"rnnlab\", \"version\": \"%s\", \"task\": \"%s\", \"cell\": \"%s\", \"variant\": \"%s\", \"hidden\": %d, "
                "\"layers\": %d, \"batch\": %d, \"seq_len\": %d, \"input\": %d, \"threads\": %d, "
                "\"weight_noise\": %g, \"clock\": \"%s\", \"train_steps_per_s\": %.1f, \"infer_steps_per_s\": %.1f, "
                "\"train_gflops\": %.3f, \"infer_gflops\": %.3f, \"flop_per_step_forward\": %.0f}\n",
-               RNL_VERSION, rnl_cell_name(cell), rnl_variant_name(var), hidden, layers, batch, T, input, threads,
+               RNL_VERSION, task, rnl_cell_name(cell), rnl_variant_name(var), hidden, layers, batch, T, input, threads,
                noise, cpu ? "thread-cpu" : "wall", train_sps, infer_sps, train_sps * 3 * F * 1e-9, infer_sps * F * 1e-9, F);
     } else {
         printf("%s-%d (%s), batch %d, %d steps, %d thread(s): train %.0f steps/s (%.2f GFLOP/s), "
@@ -117,6 +144,7 @@ int cmd_bench(int argc, char **argv) {
     free(buf);
     free(noisy);
     free(len);
+    rnl_state_free(state);
     rnl_workspace_free(ws);
     rnl_model_free(m);
     return 0;

@@ -1,4 +1,5 @@
 /* cmd_core.c — train, eval, gradcheck, data: the music task's commands. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +150,9 @@ int cmd_eval(int argc, char **argv) {
     if (!st) {
         double nll = sum / frames;
         /* Speech: also bits per sample of the 16-bit signal (docs/SPEECH.md, "Units"). */
-        int speech = strcmp(d->kind, "speech") == 0;
-        double bits = speech ? rnl_speech_bits_per_sample(nll, d->output, d->std) : 0;
+        int speech = strcmp(d->kind, "speech") == 0, text = strcmp(d->kind, "text") == 0;
+        /* Text: also bits per character, nll / ln 2. */
+        double bits = speech ? rnl_speech_bits_per_sample(nll, d->output, d->std) : text ? nll / log(2.0) : 0;
         if (json) {
             rnl_buf b = {0};
             rnl_buf_printf(&b, "{\"nll\": ");
@@ -159,8 +161,8 @@ int cmd_eval(int argc, char **argv) {
             rnl_buf_json_number(&b, seq_mean);
             rnl_buf_printf(&b, ", \"frames\": %.0f, \"split\": \"%s\", \"data\": ", frames, split);
             rnl_buf_json_string(&b, data);
-            if (speech) {
-                rnl_buf_printf(&b, ", \"bits_per_sample\": ");
+            if (speech || text) {
+                rnl_buf_printf(&b, speech ? ", \"bits_per_sample\": " : ", \"bits_per_char\": ");
                 rnl_buf_json_number(&b, bits);
             }
             rnl_buf_printf(&b, "}\n");
@@ -170,6 +172,9 @@ int cmd_eval(int argc, char **argv) {
             printf("%s %s: NLL %.6f nats per step (%d standardised samples) = %.4f bits per sample of the 16-bit signal, over %.0f steps; "
                    "mean over sequences of their NLL per step %.6f\n",
                    data, split, nll, d->output, bits, frames, seq_mean);
+        } else if (text) {
+            printf("%s %s: NLL %.6f nats per character = %.4f bits per character, over %.0f characters\n", data, split,
+                   nll, bits, frames);
         } else {
             printf("%s %s: NLL %.6f nats per predicted frame over %.0f frames (pooled); mean over sequences of their NLL per frame %.6f\n",
                    data, split, nll, frames, seq_mean);

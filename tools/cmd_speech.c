@@ -147,6 +147,10 @@ int cmd_sample(int argc, char **argv) {
     rnl_model *m = NULL;
     rnl_status st = rnl_model_load(mpath, &m);
     if (st) return cli_fail(st);
+    if (rnl_model_config(m)->head == RNL_HEAD_SOFTMAX) {
+        rnl_model_free(m);
+        return cmd_sample_text(argc, argv);
+    }
     if (rnl_model_config(m)->head == RNL_HEAD_BERNOULLI) {
         rnl_model_free(m);
         st = refuse_options(argc, argv, k_speech_only, sizeof k_speech_only / sizeof *k_speech_only, mpath,

@@ -17,7 +17,7 @@ static const command COMMANDS[] = {
     {"gradcheck", cmd_gradcheck, "finite-difference check of a unit's gradients"},
     {"data", cmd_data, "data fetch NAME (download a data set) or data import-midi DIR (MIDI folder to .mat)"},
     {"baseline", cmd_baseline, "linear-prediction baseline of the speech task: NLL on every split"},
-    {"sample", cmd_sample, "generate from a model: audio (speech) or a piano roll (music)"},
+    {"sample", cmd_sample, "generate from a model: audio (speech), a piano roll (music) or text"},
     {"bench", cmd_bench, "training and inference throughput (steps/s, GFLOP/s)"},
     {"search", cmd_search, "random search of the learning rate (parallel, resumable, MPI with rnnlab-mpi)"},
     {"reproduce", cmd_reproduce, "the paper's grid: searches, seed runs, Tables 1-2, Figures 2-3"},

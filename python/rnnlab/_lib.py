@@ -34,7 +34,8 @@ class Tensor(ctypes.Structure):
 class Meta(ctypes.Structure):
     """rnl_model_meta (what a checkpoint records of its data)."""
     _fields_ = [("data_mean", ctypes.c_double), ("data_std", ctypes.c_double),
-                ("data_name", ctypes.c_char * 64), ("split_scheme", ctypes.c_char * 16)]
+                ("data_name", ctypes.c_char * 64), ("split_scheme", ctypes.c_char * 16),
+                ("vocab", ctypes.c_char * 513), ("text_split", ctypes.c_char * 64)]
 
 
 class Batch(ctypes.Structure):

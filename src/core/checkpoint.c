@@ -53,7 +53,12 @@ static rnl_status add_config_meta(rnl_st_writer *w, const rnl_model *m) {
         rnl_status st = rnl_st_add_meta(w, kv[i][0], kv[i][1]);
         if (st != RNL_OK) return st;
     }
-    return md->split_scheme[0] ? rnl_st_add_meta(w, "split_scheme", md->split_scheme) : RNL_OK;
+    const char *opt[][2] = {{"split_scheme", md->split_scheme}, {"vocab", md->vocab}, {"text_split", md->text_split}};
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+        rnl_status st = opt[i][1][0] ? rnl_st_add_meta(w, opt[i][0], opt[i][1]) : RNL_OK;
+        if (st != RNL_OK) return st;
+    }
+    return RNL_OK;
 }
 
 rnl_status rnl_model_save(const rnl_model *m, const char *path, const char *const *extra,
@@ -168,6 +173,24 @@ static rnl_status read_config(const rnl_st_file *f, rnl_config *cfg, rnl_model_m
             st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"split_scheme\" is \"%.40s\" (index or speaker)", path, scheme);
         else
             snprintf(md->split_scheme, sizeof md->split_scheme, "%s", scheme);
+    }
+    /* Text: the vocabulary (an even number of hex digits, at most 256 bytes; the text
+     * adapter checks that its bytes are distinct) and the split. */
+    const char *vocab = rnl_st_meta(f, "vocab"), *split = rnl_st_meta(f, "text_split");
+    if (st == RNL_OK && vocab) {
+        size_t n = strlen(vocab);
+        int hex = n > 0 && n % 2 == 0 && n < sizeof md->vocab && strspn(vocab, "0123456789abcdef") == n;
+        if (!hex)
+            st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"vocab\" is not 1 to 256 bytes as lowercase hex digits", path);
+        else
+            memcpy(md->vocab, vocab, n + 1);
+    }
+    if (st == RNL_OK && split) {
+        if (strlen(split) >= sizeof md->text_split)
+            st = rnl_fail(RNL_ERR_DATA, "%s: metadata \"text_split\" longer than %zu bytes", path,
+                          sizeof md->text_split - 1);
+        else
+            memcpy(md->text_split, split, strlen(split) + 1);
     }
     return st;
 }

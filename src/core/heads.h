@@ -47,12 +47,18 @@ typedef struct rnl_head_desc {
                  rnl_rng *rng, double *y);
 } rnl_head_desc;
 
-extern const rnl_head_desc rnl_head_bernoulli, rnl_head_mog;
+extern const rnl_head_desc rnl_head_bernoulli, rnl_head_mog, rnl_head_softmax;
+
+/* The softmax head's NLL of one step (head_softmax.c has the equations): logits a [O],
+ * targets y [O] (one-hot; any y >= 0 is defined), da [O] (if non-NULL) = d nll / d a. The
+ * library's version and the libm reference in double it is tested against. */
+double rnl_softmax_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da);
+double rnl_softmax_nll_ref(const rnl_real *a, const rnl_real *y, int O, rnl_real *da);
 
 /* The descriptor of h; NULL for a value outside the enum (callers turn that into
  * RNL_ERR_INTERNAL, or RNL_ERR_USAGE where the value came from the caller). */
 const rnl_head_desc *rnl_head_describe(rnl_head h);
-/* The valid names for messages, "bernoulli or mog", into out [n] (truncated to fit). */
+/* The valid names for messages, "bernoulli, mog or softmax", into out [n] (truncated to fit). */
 void rnl_head_names(char *out, size_t n);
 
 #endif

@@ -46,18 +46,22 @@ static const data_set k_sets[] = {
      "e8d9eb422ec3833c25f43a9f854d4ee0b9118a20b45f2c183395cdc30ffa14ff"},
     {"piano", "music/piano_midi.mat", TCN_URL "Piano_midi.mat",
      "990a8a71d5764a7eaa3e78d9e5023d1470380fe2db3a1448265a97a24c8b1c34"},
+    {"tinyshakespeare", "text/tinyshakespeare.txt",
+     "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+     "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"},
     {"fsdd", "speech/fsdd",
      "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/heads/master.tar.gz",
      NULL},
 };
 #define N_SETS ((int)(sizeof k_sets / sizeof k_sets[0]))
-#define SET_NAMES "jsb, nottingham, musedata, piano, fsdd"
+#define SET_NAMES "jsb, nottingham, musedata, piano, tinyshakespeare, fsdd"
 
 const char *rnl_data_names_help(void) {
     return "  jsb         music/jsb_chorales.mat  JSB Chorales piano rolls (88 keys)\n"
            "  nottingham  music/nottingham.mat    Nottingham folk tunes piano rolls\n"
            "  musedata    music/musedata.mat      MuseData piano rolls\n"
            "  piano       music/piano_midi.mat    Piano-midi.de piano rolls\n"
+           "  tinyshakespeare  text/tinyshakespeare.txt  char-rnn's Tiny Shakespeare (1.1 MB of text)\n"
            "  fsdd        speech/fsdd/            Free Spoken Digit Dataset (8 kHz WAV)\n";
 }
 
@@ -81,7 +85,7 @@ static const data_set *find_set(const char *name) {
 static int is_path(const char *s) {
     const char *dot = strrchr(s, '.');
     if (strchr(s, '/')) return 1;
-    return dot && (strcasecmp(dot, ".mat") == 0 || strcasecmp(dot, ".mid") == 0 ||
+    return dot && (strcasecmp(dot, ".mat") == 0 || strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".txt") == 0 || strcasecmp(dot, ".npz") == 0 ||
                    strcasecmp(dot, ".midi") == 0 || strcasecmp(dot, ".wav") == 0);
 }
 
@@ -129,7 +133,7 @@ rnl_status rnl_data_resolve(const char *name_or_path, const char *root_opt, char
     const data_set *d = find_set(name_or_path);
     if (!d)
         return rnl_fail(RNL_ERR_USAGE, "unknown data set '%s' (names: " SET_NAMES "; or give a "
-                        "path to a .mat file or a speech directory)", name_or_path);
+                        "path to a .mat file, a speech directory or a text file)", name_or_path);
 
     const char *env = getenv("RNNLAB_DATA");
     char where[1024];
@@ -359,13 +363,15 @@ static void undo_mkdir(const char *dir, const char *top) {
 }
 
 /* ------------------------------------------------------------------------------------------
- * Fetching music
+ * Fetching one file (music, text)
  * ---------------------------------------------------------------------------------------- */
 
 /* A failed fetch leaves nothing behind: no partial file, and none of the directories it made. */
 static rnl_status fetch_music(const data_set *d, const char *root) {
     char dir[4096], dst[4096], tmp[4200], hex[65], top[4096] = "";
-    rnl_status st = rnl_path_join(dir, sizeof dir, root, "music");
+    char sub[32]; /* the set's folder under the root: "music", "text" */
+    snprintf(sub, sizeof sub, "%.*s", (int)strcspn(d->rel, "/"), d->rel);
+    rnl_status st = rnl_path_join(dir, sizeof dir, root, sub);
     if (!st) st = rnl_path_join(dst, sizeof dst, root, d->rel);
     if (!st) st = mkdir_noting(dir, top, sizeof top);
     if (st) {

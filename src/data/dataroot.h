@@ -1,10 +1,11 @@
 /* dataroot.h — finding and fetching the data sets (internal API).
  *
- * A data set is named (jsb, nottingham, musedata, piano, fsdd) or given as a path. Named sets
+ * A data set is named (jsb, nottingham, musedata, piano, tinyshakespeare, fsdd) or given as a path. Named sets
  * live under a data root, at the same relative paths as in the shared data directory:
  *   jsb        music/jsb_chorales.mat        nottingham  music/nottingham.mat
  *   musedata   music/musedata.mat            piano       music/piano_midi.mat
  *   fsdd       speech/fsdd (a directory holding manifest.tsv and recordings/)
+ *   tinyshakespeare  text/tinyshakespeare.txt
  * The root is the --data-root option if given, else $RNNLAB_DATA if set and non-empty; only
  * when neither is set are the defaults ./data and then ../shared/data tried, in that order.
  * An explicit root is never silently replaced by another. */

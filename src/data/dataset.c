@@ -1,5 +1,7 @@
 /* dataset.c — opening a data set by name or path and dispatching to its kind's adapter
- * (music_data.c for a .mat file, speech.c for a directory); freeing and counting steps.
+ * (music_data.c for a .mat file, npz.c for an .npz, speech.c for a directory, text.c for any
+ * other file);
+ * freeing and counting steps.
  * Before a path reaches an adapter it is checked for the files users give by mistake (a
  * folder of MIDI files, a .mid or .wav file), which are told what to do instead of getting
  * the .mat reader's or the manifest's view of them. */
@@ -15,7 +17,9 @@
 #include "data/dataroot.h"
 #include "data/midi.h"
 #include "data/music_data.h"
+#include "data/npz.h"
 #include "data/speech.h"
+#include "data/text.h"
 #include "io/util.h"
 
 /* ------------------------------------------------------------------------------------------
@@ -59,6 +63,11 @@ static int has_ext(const char *path, const char *ext) {
     return dot && strcasecmp(dot, ext) == 0;
 }
 
+/* A file that rnl_dataset_open reads as text: not a directory, .mat, .npz or .npy. */
+static int is_text_file(const char *path) {
+    return !has_ext(path, ".mat") && !has_ext(path, ".npz") && !has_ext(path, ".npy");
+}
+
 /* A MIDI or WAV file (by its extension or its first bytes: "MThd", "RIFF....WAVE") is not a
  * piano-roll .mat file: point to what takes it. Anything else goes to the .mat reader. */
 static rnl_status check_file(const char *path) {
@@ -86,20 +95,43 @@ static rnl_status check_file(const char *path) {
 
 rnl_status rnl_dataset_open(const char *name, const char *root, const char *scheme,
                             rnl_dataset **out) {
+    const rnl_data_opts o = {.scheme = scheme};
+    return rnl_dataset_open_with(name, root, &o, out);
+}
+
+rnl_status rnl_dataset_open_with(const char *name, const char *root, const rnl_data_opts *o,
+                                 rnl_dataset **out) {
     *out = NULL;
+    const rnl_data_opts none = {0};
+    if (!o) o = &none;
     rnl_dataset *d = calloc(1, sizeof *d);
     if (!d) return rnl_fail(RNL_ERR_NOMEM, "out of memory opening %s", name);
     rnl_status st = rnl_data_resolve(name, root, d->path, sizeof d->path);
     struct stat sb;
     int dir = !st && stat(d->path, &sb) == 0 && S_ISDIR(sb.st_mode);
     if (!st) st = dir ? check_dir(d->path) : check_file(d->path);
-    if (!st) st = dir ? rnl_speech_open(d->path, scheme, d) : rnl_music_open(d->path, d);
+    if (!st) {
+        if (dir) st = rnl_speech_open(d->path, o->scheme, d);
+        else if (has_ext(d->path, ".mat")) st = rnl_music_open(d->path, d);
+        else if (has_ext(d->path, ".npz")) st = rnl_npz_open(d->path, d);
+        else if (has_ext(d->path, ".npy"))
+            st = rnl_fail(RNL_ERR_USAGE, "%s is one array: a data set is an .npz of sequences train_<i>, valid_<i>, "
+                          "test_<i> (np.savez; see docs/TEXT.md)", d->path);
+        else st = rnl_text_open(d->path, o->split, o->vocab, d); /* is_text_file */
+    }
     if (st) {
         free(d);
         return st;
     }
     *out = d;
     return RNL_OK;
+}
+
+int rnl_dataset_is_text(const char *name, const char *root) {
+    char path[4096];
+    struct stat sb;
+    if (rnl_data_resolve(name, root, path, sizeof path) || stat(path, &sb) != 0 || S_ISDIR(sb.st_mode)) return 0;
+    return is_text_file(path) && check_file(path) == RNL_OK;
 }
 
 void rnl_dataset_free(rnl_dataset *d) {

@@ -8,7 +8,10 @@
  *   3. a check of those shapes, including a bound on the number of values the file could
  *      possibly hold, before libmatio allocates any data;
  *   4. Mat_VarRead of each variable, the same checks again on what it returned, and the
- *      conversion (with the 0/1 check) into our frame-major layout. */
+ *      conversion (with the 0/1 check) into our frame-major layout.
+ * A variable is a cell array of T x K sequences (the benchmarks' layout) or a numeric
+ * N x T x K array of N sequences of equal length (what scipy.io.savemat writes for a 3-D
+ * array). */
 #include "data/music.h"
 
 #include <errno.h>
@@ -208,6 +211,8 @@ static int mul_size(size_t a, size_t b, size_t *out) {
 typedef struct {
     size_t ncells; /* sequences */
     size_t frames; /* sum of the cells' row counts */
+    size_t T;      /* an N x T x D numeric array: its T (every sequence's length), and */
+    int array;     /* 1; a cell array of sequences: 0 */
 } var_shape;
 
 /* Check one cell (sequence) of variable `name`: a 2-D real numeric T x dim matrix. *dim is
@@ -253,9 +258,48 @@ static rnl_status check_cell(const char *path, const char *name, size_t i, matva
     return RNL_OK;
 }
 
-/* Check variable `name` is a 1xN or Nx1 cell array of valid cells; fills *shape. */
+/* Check variable `name` is a real numeric N x T x D array (N sequences of T frames of D
+ * keys, as scipy.io.savemat writes an array of equal-length sequences); fills *shape. */
+static rnl_status check_array(const char *path, const char *name, matvar_t *v, int with_data,
+                              int *dim, size_t *values, size_t max_values, var_shape *shape) {
+    enum matio_types dt = class_data_type(v->class_type);
+    if (v->isComplex)
+        return rnl_fail(RNL_ERR_DATA, "%s: %s is complex, expected real 0/1 values", path, name);
+    if (v->rank != 3 || !v->dims)
+        return rnl_fail(RNL_ERR_DATA, "%s: %s is a %d-D numeric array, expected a cell array of sequences or an "
+                        "N x T x D array of N equal-length sequences", path, name, v->rank);
+    const size_t N = v->dims[0], T = v->dims[1], K = v->dims[2];
+    size_t nt, n;
+    if (*dim < 0) {
+        if (K < 1 || K > INT_MAX)
+            return rnl_fail(RNL_ERR_DATA, "%s: %s has %zu keys per frame (its third dimension), expected at least "
+                            "1", path, name, K);
+        *dim = (int)K;
+    }
+    if (K != (size_t)*dim)
+        return rnl_fail(RNL_ERR_DATA, "%s: %s has %zu keys per frame, but earlier variables have %d", path, name, K,
+                        *dim);
+    if (N > INT_MAX || T > INT_MAX || !mul_size(N, T, &nt) || !mul_size(nt, K, &n) || n > max_values - *values)
+        return rnl_fail(RNL_ERR_DATA, "%s: %s declares %zu x %zu x %zu values, more than the file can hold "
+                        "(corrupt file)", path, name, N, T, K);
+    *values += n;
+    shape->ncells = N;
+    shape->frames = nt;
+    shape->T = T;
+    shape->array = 1;
+    size_t bytes;
+    if (with_data && n > 0 &&
+        (v->data_type != dt || !v->data || !mul_size(n, Mat_SizeOf(dt), &bytes) || v->nbytes < bytes))
+        return rnl_fail(RNL_ERR_DATA, "%s: %s: libmatio returned inconsistent data (corrupt file)", path, name);
+    return RNL_OK;
+}
+
+/* Check variable `name` is a 1xN or Nx1 cell array of valid cells, or an N x T x D numeric
+ * array (check_array); fills *shape. */
 static rnl_status check_var(const char *path, const char *name, matvar_t *v, int with_data,
                             int *dim, size_t *values, size_t max_values, var_shape *shape) {
+    if (class_data_type(v->class_type) != MAT_T_UNKNOWN)
+        return check_array(path, name, v, with_data, dim, values, max_values, shape);
     if (v->class_type != MAT_C_CELL)
         return rnl_fail(RNL_ERR_DATA, "%s: %s is a %s, expected a cell array of sequences", path,
                         name, class_name(v->class_type));
@@ -273,6 +317,7 @@ static rnl_status check_var(const char *path, const char *name, matvar_t *v, int
                         name);
     shape->ncells = ncells;
     shape->frames = 0;
+    shape->array = 0;
     for (size_t i = 0; i < ncells; i++) {
         matvar_t *c = Mat_VarGetCell(v, (int)i);
         rnl_status st = check_cell(path, name, i, c, with_data, dim, values, max_values);
@@ -318,14 +363,15 @@ static rnl_status convert_var(const char *path, const char *name, matvar_t *v, i
     if (!s->len || !s->off || !s->frames)
         return rnl_fail(RNL_ERR_NOMEM, "%s: out of memory for %s (%zu frames)", path, name,
                         shape->frames);
-    size_t off = 0, K = (size_t)dim;
+    size_t off = 0, K = (size_t)dim, N = shape->ncells;
     for (size_t i = 0; i < shape->ncells; i++) {
-        const matvar_t *c = Mat_VarGetCell(v, (int)i);
-        size_t T = c->dims[0];
+        /* a cell: column-major T x K; an N x T x D array: element (i, t, k) at i + N (t + T k) */
+        const matvar_t *c = shape->array ? v : Mat_VarGetCell(v, (int)i);
+        size_t T = shape->array ? shape->T : c->dims[0];
         uint8_t *dst = s->frames + off * K;
         for (size_t k = 0; k < K; k++) {
             for (size_t t = 0; t < T; t++) {
-                double x = value_at(c, k * T + t);
+                double x = value_at(c, shape->array ? i + N * (t + T * k) : k * T + t);
                 if (x != 0.0 && x != 1.0)
                     return rnl_fail(RNL_ERR_DATA, "%s: %s cell %zu, frame %zu, key %zu: value %g, "
                                     "expected 0 or 1", path, name, i, t, k, x);
@@ -351,7 +397,7 @@ static rnl_status load_open(const char *path, mat_t *mat, int nvars, off_t fsize
     size_t values = 0, max_values = SIZE_MAX;
     if ((uint64_t)fsize < SIZE_MAX / MAX_VALUES_PER_BYTE)
         max_values = (size_t)fsize * MAX_VALUES_PER_BYTE;
-    var_shape shape[3] = {{0, 0}, {0, 0}, {0, 0}};
+    var_shape shape[3] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
     for (int s = 0; s < 3 && !st; s++)
         st = check_var(path, k_vars[s], info[s], 0, &dim, &values, max_values, &shape[s]);
     if (!st && shape[RNL_SPLIT_TRAIN].ncells == 0)

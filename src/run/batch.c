@@ -41,8 +41,8 @@ void rnl_batcher_free(rnl_batcher *bb) {
     memset(bb, 0, sizeof *bb);
 }
 
-rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,
-                            rnl_batch *out, double *frames) {
+/* Room for n sequences' lengths, order and sort keys. */
+static rnl_status batcher_reserve_b(rnl_batcher *bb, int n) {
     if (n > bb->cap_b) {
         int *l = realloc(bb->len, sizeof(int) * (size_t)n), *o = realloc(bb->order, sizeof(int) * (size_t)n);
         if (l) bb->len = l;
@@ -52,9 +52,11 @@ rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, co
         if (!l || !o || !k) return rnl_fail(RNL_ERR_NOMEM, "out of memory for a batch");
         bb->cap_b = n;
     }
-    memcpy(bb->order, seqs, sizeof(int) * (size_t)(n > 0 ? n : 0));
-    sort_keys(d, split, bb->order, n, bb->keys, bb->len);
-    const int T = n > 0 ? bb->len[0] : 0;
+    return RNL_OK;
+}
+
+/* Room for T steps of n sequences in x and y, zeroed. */
+static rnl_status batcher_reserve_xy(rnl_batcher *bb, const rnl_dataset *d, int n, int T) {
     size_t nx = (size_t)T * n * d->input, ny = (size_t)T * n * d->output;
     size_t need = (nx > ny ? nx : ny) + 1;
     if (need > bb->cap_xy) {
@@ -66,15 +68,46 @@ rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, co
     }
     memset(bb->x, 0, sizeof(rnl_real) * nx);
     memset(bb->y, 0, sizeof(rnl_real) * ny);
-    *frames = 0;
-    for (int b = 0; b < n; b++) {
-        *frames += bb->len[b];
-        d->fill(d, split, bb->order[b], b, n, bb->x, bb->y);
-    }
+    return RNL_OK;
+}
+
+/* The batch of T steps of n sequences that bb holds. */
+static void batch_out(const rnl_batcher *bb, int T, int n, rnl_batch *out) {
     out->T = T;
     out->B = n;
     out->len = bb->len;
     out->x = bb->x;
     out->y = bb->y;
+}
+
+rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,
+                            rnl_batch *out, double *frames) {
+    rnl_status st = batcher_reserve_b(bb, n);
+    if (st) return st;
+    memcpy(bb->order, seqs, sizeof(int) * (size_t)(n > 0 ? n : 0));
+    sort_keys(d, split, bb->order, n, bb->keys, bb->len);
+    const int T = n > 0 ? bb->len[0] : 0;
+    if ((st = batcher_reserve_xy(bb, d, n, T))) return st;
+    *frames = 0;
+    for (int b = 0; b < n; b++) {
+        *frames += bb->len[b];
+        d->fill(d, split, bb->order[b], b, n, bb->x, bb->y);
+    }
+    batch_out(bb, T, n, out);
+    return RNL_OK;
+}
+
+rnl_status rnl_batcher_streams(rnl_batcher *bb, const rnl_dataset *d, int split, int i, int B, int S, int t0,
+                               int W, rnl_batch *out, double *frames) {
+    rnl_status st = batcher_reserve_b(bb, B);
+    if (!st) st = batcher_reserve_xy(bb, d, B, W);
+    if (st) return st;
+    for (int b = 0; b < B; b++) {
+        bb->len[b] = W;
+        bb->order[b] = i;
+        d->fill_range(d, split, i, b * S + t0, W, b, B, bb->x, bb->y);
+    }
+    *frames = (double)B * W;
+    batch_out(bb, W, B, out);
     return RNL_OK;
 }

@@ -26,4 +26,10 @@ rnl_status rnl_sort_by_length(const rnl_dataset *d, int split, int *seqs, int n)
 rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,
                             rnl_batch *out, double *frames);
 
+/* A window of B streams of a long sequence (d->fill_range: text): column b holds steps
+ * b*S + t0 .. b*S + t0 + W − 1 of sequence i of the split (0 <= t0, t0 + W <= S, B*S <=
+ * steps(i)), every column W long. *frames = B*W. out points into bb until the next call. */
+rnl_status rnl_batcher_streams(rnl_batcher *bb, const rnl_dataset *d, int split, int i, int B, int S, int t0,
+                               int W, rnl_batch *out, double *frames);
+
 #endif

@@ -34,6 +34,44 @@ static rnl_status add_seq_means(const rnl_model *m, const rnl_workspace *ws, con
     return RNL_OK;
 }
 
+/* Long streams (text): each sequence of the split one stream, in windows of EVAL_WINDOW
+ * steps with the state carried from window to window, so only one window's activations are
+ * ever held; the NLL is that of the whole sequence run at once. */
+#define EVAL_WINDOW 1024
+static rnl_status eval_streams(const rnl_model *m, rnl_workspace *ws, const rnl_real *params, const rnl_dataset *d,
+                               int split, double *nll_sum, double *frames, double *seq_mean) {
+    double seq_sum = 0; /* sum over sequences with a step of their NLL per step */
+    long seqs = 0;
+    rnl_state *state = NULL;
+    rnl_batcher bb = {0};
+    rnl_status st = rnl_state_create(m, 1, &state);
+    rnl_workspace_hold(ws, 1); /* params do not change during the evaluation */
+    for (int i = 0; i < d->nseq[split] && !st; i++) {
+        const int L = d->steps(d, split, i);
+        rnl_state_zero(state);
+        double seq_nll = 0, seq_fr = 0;
+        for (int t0 = 0; t0 < L && !st; t0 += EVAL_WINDOW) {
+            rnl_batch bt;
+            double fr, nll = 0;
+            st = rnl_batcher_streams(&bb, d, split, i, 1, L, t0, L - t0 < EVAL_WINDOW ? L - t0 : EVAL_WINDOW, &bt, &fr);
+            if (!st) st = rnl_forward_backward(m, ws, params, &bt, NULL, 1.0, state, &nll);
+            *nll_sum += nll;
+            *frames += fr;
+            seq_nll += nll;
+            seq_fr += fr;
+        }
+        if (seq_fr > 0) {
+            seq_sum += seq_nll / seq_fr;
+            seqs++;
+        }
+    }
+    if (seq_mean && seqs > 0) *seq_mean = seq_sum / (double)seqs;
+    rnl_workspace_hold(ws, 0);
+    rnl_batcher_free(&bb);
+    rnl_state_free(state);
+    return st;
+}
+
 rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
                           const rnl_dataset *d, int split, double *nll_sum, double *frames,
                           double *seq_mean) {
@@ -47,6 +85,7 @@ rnl_status rnl_eval_split(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         return rnl_fail(RNL_ERR_DATA, "the model (%d inputs, %d outputs, %s head) does not fit %s (%d, %d, %s)",
                         c->input, c->output, rnl_head_name(c->head), d->path, d->input, d->output,
                         rnl_head_name(d->head));
+    if (d->fill_range) return eval_streams(m, ws, params, d, split, nll_sum, frames, seq_mean);
     int *order = malloc(sizeof(int) * (size_t)n);
     if (!order) return rnl_fail(RNL_ERR_NOMEM, "out of memory in evaluation");
     for (int i = 0; i < n; i++) order[i] = i;
@@ -81,13 +120,16 @@ rnl_status rnl_eval_open(const rnl_model *m, const char *data, const char *root,
     const rnl_model_meta *md = rnl_model_metadata((rnl_model *)m);
     const char *use = scheme ? scheme : md->split_scheme[0] ? md->split_scheme : "index";
     rnl_dataset *d = NULL;
-    rnl_status st = rnl_dataset_open(data, root, use, &d);
+    /* text: the model's vocabulary and split */
+    const rnl_data_opts o = {.scheme = use, .split = md->text_split, .vocab = md->vocab[0] ? md->vocab : NULL};
+    rnl_status st = rnl_dataset_open_with(data, root, &o, &d);
     if (st) return st;
     if (strcmp(d->kind, "speech") != 0) {
         if (scheme) {
+            const char *kind = d->kind; /* a string constant of the adapter's */
             rnl_dataset_free(d);
-            return rnl_fail(RNL_ERR_USAGE, "--split-scheme %s does not apply to %s (music data): it applies only to "
-                            "speech data", scheme, data);
+            return rnl_fail(RNL_ERR_USAGE, "--split-scheme %s does not apply to %s (%s data): it applies only to "
+                            "speech data", scheme, data, kind);
         }
         *out = d;
         return RNL_OK;

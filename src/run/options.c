@@ -18,11 +18,13 @@
 /* The training run. Defaults: the paper's protocol (README "Training protocol"). */
 const rnl_option rnl_train_options[] = {
     {"data", RNL_OPT_TEXT, T_(data), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
-     RNL_SET_BY_GRID, "data set: jsb, nottingham, musedata, piano, fsdd, a .mat file or a speech directory (required)"},
+     RNL_SET_BY_GRID, "data set: jsb, nottingham, musedata, piano, fsdd, tinyshakespeare, a .mat file, a speech directory or a text file (required)"},
     {"data_root", RNL_OPT_TEXT, T_(data_root), 0, 0, 0, "", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "where named data sets live (else $RNNLAB_DATA, ./data, ../shared/data)"},
     {"split_scheme", RNL_OPT_CHOICE, T_(split_scheme), 0, 0, 0, "index", "index|speaker", RNL_APPLY_SPEECH | RNL_APPLY_CELLS,
      NULL, RNL_ROLE_FIXED, 0, "speech split: index (FSDD takes 0-4 test, 5-9 valid) or speaker"},
+    {"split", RNL_OPT_TEXT, T_(split), 0, 0, 0, "90/5/5", NULL, RNL_APPLY_TEXT | RNL_APPLY_CELLS, NULL, RNL_ROLE_FIXED,
+     0, "text split: TRAIN/VALID/TEST percentages of the file, contiguous in file order"},
     {"cell", RNL_OPT_CELL, T_(cell), 0, 0, RNL_CELL_GRU, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
      RNL_SET_BY_GRID, "recurrent unit: tanh, gru, lstm"},
     {"variant", RNL_OPT_VARIANT, T_(variant), 0, 0, RNL_VARIANT_PAPER, NULL, NULL, RNL_APPLY_ALL, NULL,
@@ -43,7 +45,7 @@ const rnl_option rnl_train_options[] = {
     {"lr_final", RNL_OPT_REAL, T_(lr_final), 0, 1, 0.01, NULL, NULL, RNL_APPLY_ALL, "lr_decay_epochs", RNL_ROLE_FIXED, 0,
      "with --lr-decay-epochs: final lr as a fraction of --lr"},
     {"batch", RNL_OPT_INT, T_(batch), 1, 100000, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
-     "sequences per update"},
+     "sequences per update (text: parallel streams of the training text)"},
     {"loss_weight", RNL_OPT_CHOICE, T_(loss_weight), 0, 0, 0, "sequence", "sequence|frame|sum", RNL_APPLY_ALL, NULL,
      RNL_ROLE_FIXED, 0, "an update's summed NLL divided by its frames (sequence: every sequence weighs the same), by "
      "batch x the mean frames per training sequence (frame: every frame weighs the same), or by 1 (sum)"},
@@ -419,13 +421,23 @@ static unsigned cell_bit(rnl_cell c) {
     return (int)c >= 0 && c < RNL_CELL_COUNT ? RNL_APPLY_TANH << (int)c : 0;
 }
 
-/* The units a row applies to, for messages: "lstm", "gru and lstm". */
-static void cells_text(unsigned a, char *buf, size_t n) {
-    static const char *const names[3] = {"tanh", "gru", "lstm"};
-    static const unsigned bits[3] = {RNL_APPLY_TANH, RNL_APPLY_GRU, RNL_APPLY_LSTM};
+/* The names of the bits of a that are set, for messages: "lstm", "gru and lstm". */
+static void mask_text(unsigned a, const char *const names[3], const unsigned bits[3], char *buf, size_t n) {
     buf[0] = 0;
     for (int i = 0, k = 0; i < 3; i++)
         if (a & bits[i]) snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", k++ ? " and " : "", names[i]);
+}
+/* The units a row applies to. */
+static void cells_text(unsigned a, char *buf, size_t n) {
+    static const char *const names[3] = {"tanh", "gru", "lstm"};
+    static const unsigned bits[3] = {RNL_APPLY_TANH, RNL_APPLY_GRU, RNL_APPLY_LSTM};
+    mask_text(a, names, bits, buf, n);
+}
+/* The tasks of a mask, for messages: "speech", "music and text". */
+static void tasks_text(unsigned a, char *buf, size_t n) {
+    static const char *const names[3] = {"music", "speech", "text"};
+    static const unsigned bits[3] = {RNL_APPLY_MUSIC, RNL_APPLY_SPEECH, RNL_APPLY_TEXT};
+    mask_text(a, names, bits, buf, n);
 }
 
 /* A number row's value is zero (the "requires" rule: --lr-final needs --lr-decay-epochs). */
@@ -448,10 +460,13 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks) {
             return rnl_fail(RNL_ERR_USAGE, "%s %s does not apply to --cell %s: it applies only to %s", name, v,
                             rnl_cell_name(o->cell), where);
         }
-        if (tasks && !(r->applies & tasks))
+        if (tasks && !(r->applies & tasks)) {
+            char own[64];
+            tasks_text(tasks, own, sizeof own);
+            tasks_text(r->applies, where, sizeof where);
             return rnl_fail(RNL_ERR_USAGE, "%s %s does not apply to %s (%s data): it applies only to %s data", name, v,
-                            o->data, tasks == RNL_APPLY_SPEECH ? "speech" : "music",
-                            (r->applies & RNL_APPLY_TASKS) == RNL_APPLY_SPEECH ? "speech" : "music");
+                            o->data, own, where);
+        }
         if (r->requires) {
             const rnl_option *q = rnl_option_find(rnl_train_options, rnl_train_noptions, r->requires);
             if (!q) return rnl_fail(RNL_ERR_INTERNAL, "options: %s requires the unknown option %s", r->key, r->requires);
@@ -466,6 +481,34 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks) {
     if (o->rms_floor > 0 && eps && (((o->given >> (eps - rnl_train_options)) & 1u) || !rnl_option_is_default(eps, o)))
         return rnl_fail(RNL_ERR_USAGE, "--eps does nothing with --rms-floor %g (the floor replaces it): drop one of them",
                         o->rms_floor);
+    return RNL_OK;
+}
+
+/* Text's defaults (char-rnn's; options.h). clip: char-rnn clamps each gradient element at 5,
+ * rnnlab's clip is the global norm, also 5 here. */
+typedef struct {
+    const char *key, *value;
+} task_default;
+static const task_default TEXT_DEFAULTS[] = {
+    {"cell", "lstm"}, {"layers", "2"},    {"hidden", "128"},      {"bptt", "50"},       {"batch", "50"},
+    {"lr", "0.002"},  {"momentum", "0"}, {"weight_noise", "0"}, {"max_epochs", "50"}, {"clip", "5"},
+};
+
+const char *rnl_option_task_default(const rnl_option *o, unsigned task) {
+    if (task != RNL_APPLY_TEXT) return NULL;
+    for (size_t k = 0; k < sizeof TEXT_DEFAULTS / sizeof *TEXT_DEFAULTS; k++)
+        if (strcmp(TEXT_DEFAULTS[k].key, o->key) == 0) return TEXT_DEFAULTS[k].value;
+    return NULL;
+}
+
+rnl_status rnl_train_task_defaults(rnl_train_opts *o, unsigned task) {
+    for (int i = 0; i < rnl_train_noptions; i++) {
+        const rnl_option *r = &rnl_train_options[i];
+        const char *v = rnl_option_task_default(r, task);
+        if (!v || ((o->given >> i) & 1u) || !rnl_option_is_default(r, o)) continue;
+        rnl_status st = rnl_option_parse(r, o, v, "text defaults");
+        if (st) return st;
+    }
     return RNL_OK;
 }
 

@@ -30,6 +30,7 @@ typedef struct {
     char data[RNL_OPT_TEXT_MAX];         /* data set name or path, as given */
     char data_root[RNL_OPT_TEXT_MAX];    /* "" = the default search (dataroot.h) */
     char split_scheme[RNL_OPT_TEXT_MAX]; /* speech split: "index" or "speaker" */
+    char split[RNL_OPT_TEXT_MAX];        /* text split: "TRAIN/VALID/TEST" percentages */
     rnl_cell cell;
     rnl_variant variant;
     int layers;
@@ -113,7 +114,8 @@ typedef enum {
 /* Where an option applies (rnl_options_check refuses it elsewhere). */
 #define RNL_APPLY_MUSIC 0x01u  /* piano-roll data (Bernoulli head) */
 #define RNL_APPLY_SPEECH 0x02u /* speech data (mixture head) */
-#define RNL_APPLY_TASKS 0x03u
+#define RNL_APPLY_TEXT 0x04u   /* text data (softmax head) */
+#define RNL_APPLY_TASKS 0x07u
 #define RNL_APPLY_TANH 0x10u
 #define RNL_APPLY_GRU 0x20u
 #define RNL_APPLY_LSTM 0x40u
@@ -203,6 +205,16 @@ rnl_status rnl_train_options_read(const char *path, rnl_train_opts *o);
  * tasks = RNL_APPLY_MUSIC or _SPEECH; 0 = the task is not known yet: not checked), or one
  * whose `requires` option is zero (`--lr-final` without `--lr-decay-epochs`). */
 rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks);
+
+/* A task's own defaults, where they differ from the rows' (the paper's): text takes
+ * char-rnn's (a 2-layer LSTM of 128 units, windows of 50 steps, 50 streams, RMSProp lr 2e-3
+ * decay 0.95 without momentum, no weight noise, 50 epochs). rnl_train_task_defaults sets them
+ * in every row the caller did not give (its bit in o->given) and that still holds the row's
+ * default; a fresh run calls it once the data set's task is known (a resumed run has its
+ * options already). rnl_option_task_default is the text of row o's default for the task,
+ * NULL where it is the row's own (--help shows both). task: one RNL_APPLY_ task bit. */
+rnl_status rnl_train_task_defaults(rnl_train_opts *o, unsigned task);
+const char *rnl_option_task_default(const rnl_option *o, unsigned task);
 
 /* Table 1's size for a unit and task (music tanh 100, GRU 46, LSTM 36; speech 400, 227,
  * 195); 0 for an impossible unit. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "data/dataroot.h"
+#include "data/dataset.h"
 #include "io/json.h"
 #include "io/lock.h"
 #include "io/util.h"
@@ -148,10 +149,13 @@ static rnl_status search_check(const rnl_search_opts *s) {
 rnl_status rnl_search_prepare(const rnl_search_opts *s, rnl_run *runs, int stride, int rank) {
     rnl_status st = search_check(s);
     if (!st) st = check_search_json(s);
+    /* A trial starts as a resumed run, so a text trial takes the text defaults here. */
+    const int text = !st && rnl_dataset_is_text(s->train.data, s->train.data_root[0] ? s->train.data_root : NULL);
     for (int k = 0; k < s->trials && !st; k++) {
         rnl_run *r = &runs[k];
         memset(r, 0, sizeof *r);
         r->o = s->train;
+        if (text && (st = rnl_train_task_defaults(&r->o, RNL_APPLY_TEXT))) break;
         r->o.lr = rnl_search_lr(s->seed, k, s->log_lo, s->log_hi);
         r->o.seed = rnl_search_run_seed(s->seed, 0, k);
         r->o.threads = 1;

@@ -180,13 +180,19 @@ static rnl_status loss_scale_of(const rnl_train_opts *o, const rnl_dataset *d, d
     return rnl_fail(RNL_ERR_INTERNAL, "train: impossible --loss-weight '%s'", o->loss_weight);
 }
 
-static rnl_status setup(rnl_trainer *r) {
+/* fresh: a new run, whose options still take its task's defaults (a resumed run has its own). */
+static rnl_status setup(rnl_trainer *r, int fresh) {
     rnl_train_opts *o = &r->o;
-    rnl_status st = rnl_dataset_open(o->data, o->data_root[0] ? o->data_root : NULL, o->split_scheme, &r->data);
+    const rnl_data_opts dopts = {.scheme = o->split_scheme, .split = o->split};
+    rnl_status st = rnl_dataset_open_with(o->data, o->data_root[0] ? o->data_root : NULL, &dopts, &r->data);
     if (st) return st;
-    const int speech = strcmp(r->data->kind, "speech") == 0;
-    if ((st = rnl_train_options_check(o, speech ? RNL_APPLY_SPEECH : RNL_APPLY_MUSIC)) || (st = check_splits(r->data)))
-        return st;
+    const int speech = strcmp(r->data->kind, "speech") == 0, text = strcmp(r->data->kind, "text") == 0;
+    const unsigned task = speech ? RNL_APPLY_SPEECH : text ? RNL_APPLY_TEXT : RNL_APPLY_MUSIC;
+    if (fresh && (st = rnl_train_task_defaults(o, task))) return st;
+    if ((st = rnl_train_options_check(o, task)) || (st = check_splits(r->data))) return st;
+    if (r->data->fill_range && o->bptt < 1)
+        return rnl_fail(RNL_ERR_USAGE, "--bptt 0: %s data trains in windows of a stream, --bptt must be at least 1 "
+                        "(its default: 50)", r->data->kind);
     if (o->hidden == 0 && !(o->hidden = rnl_default_hidden(o->cell, speech)))
         return rnl_fail(RNL_ERR_INTERNAL, "train: no Table 1 size for unit %d", (int)o->cell);
     rnl_config c = {o->cell, o->variant, r->data->head, o->layers,
@@ -197,6 +203,8 @@ static rnl_status setup(rnl_trainer *r) {
     meta->data_std = r->data->std;
     snprintf(meta->data_name, sizeof meta->data_name, "%.63s", o->data);
     if (speech) snprintf(meta->split_scheme, sizeof meta->split_scheme, "%.15s", o->split_scheme);
+    if (r->data->vocab) snprintf(meta->vocab, sizeof meta->vocab, "%s", r->data->vocab);
+    snprintf(meta->text_split, sizeof meta->text_split, "%s", r->data->split_text);
     size_t n = rnl_model_nparams(r->m);
     r->noisy = rnl_alloc_reals(n);
     r->grad = rnl_alloc_reals(n);
@@ -300,8 +308,55 @@ static rnl_status update(rnl_trainer *r, const rnl_batch *bt, double frames, rnl
     return RNL_OK;
 }
 
+/* The progress event after batch k of nb (at most every 0.25 s): steps so far since t0. */
+static void progress(rnl_trainer *r, double t0, double *last_report, double last_epoch_s, int k, int nb,
+                     double steps) {
+    if (!r->fn || rnl_now() - *last_report <= 0.25) return;
+    const double now = rnl_now(), el = now - t0;
+    *last_report = now;
+    double epoch_s = last_epoch_s > 0 ? last_epoch_s : el * nb / (k + 1);
+    double left = epoch_s * (r->o.max_epochs - r->epoch) - el;
+    rnl_train_event e = {.kind = RNL_TRAIN_PROGRESS, .epoch = r->epoch, .batch = k + 1, .batches = nb,
+                         .steps_per_s = el > 0 ? steps / el : 0.0, .seconds_left = left > 0 ? left : 0,
+                         .best_valid = r->best_valid};
+    emit(r, &e);
+}
+
+/* Long streams (text: d->fill_range), as char-rnn trains: the training sequence cut into
+ * B = --batch contiguous streams of S = floor(steps / B) steps (the last steps mod B are
+ * dropped), walked in windows of W = --bptt steps, one update per window, the state carried
+ * from window to window and zeroed at the start of every epoch. One window is filled at a
+ * time (a whole stream of Tiny Shakespeare would be 20,077 steps of 65 values per column). */
+static rnl_status train_streams(rnl_trainer *r, double last_epoch_s) {
+    const rnl_dataset *d = r->data;
+    const int B = r->o.batch, W = r->o.bptt, S = d->steps(d, RNL_SPLIT_TRAIN, 0) / B;
+    if (S < 1)
+        return rnl_fail(RNL_ERR_DATA, "%s: the training split has %d steps, fewer than the %d streams of --batch",
+                        d->path, d->steps(d, RNL_SPLIT_TRAIN, 0), B);
+    rnl_batcher bb = {0};
+    rnl_state *state = NULL;
+    rnl_status st = rnl_state_create(r->m, B, &state);
+    if (!st) rnl_state_zero(state);
+    const int nb = (S + W - 1) / W;
+    double t0 = rnl_now(), last_report = t0, steps = 0;
+    for (int k = 0; k < nb && !st; k++) {
+        rnl_batch bt;
+        double frames;
+        const int w0 = k * W;
+        st = rnl_batcher_streams(&bb, d, RNL_SPLIT_TRAIN, 0, B, S, w0, S - w0 < W ? S - w0 : W, &bt, &frames);
+        if (!st) st = update(r, &bt, frames, state);
+        steps += frames;
+        if (!st && r->stop && *r->stop) st = rnl_fail(RNL_ERR_STOPPED, "stopped during epoch %d", r->epoch + 1);
+        if (!st) progress(r, t0, &last_report, last_epoch_s, k, nb, steps);
+    }
+    rnl_state_free(state);
+    rnl_batcher_free(&bb);
+    return st;
+}
+
 static rnl_status train_epoch(rnl_trainer *r, double last_epoch_s) {
     const rnl_dataset *d = r->data;
+    if (d->fill_range) return train_streams(r, last_epoch_s);
     const int B = r->o.batch, nseq = d->nseq[RNL_SPLIT_TRAIN];
     int *perm = malloc(sizeof(int) * (nseq > 0 ? nseq : 1));
     rnl_batcher bb = {0};
@@ -349,16 +404,7 @@ static rnl_status train_epoch(rnl_trainer *r, double last_epoch_s) {
         }
         steps += frames;
         if (!st && r->stop && *r->stop) st = rnl_fail(RNL_ERR_STOPPED, "stopped during epoch %d", r->epoch + 1);
-        if (r->fn && rnl_now() - last_report > 0.25) {
-            const double now = rnl_now(), el = now - t0;
-            last_report = now;
-            double epoch_s = last_epoch_s > 0 ? last_epoch_s : el * nb / (k + 1);
-            double left = epoch_s * (r->o.max_epochs - r->epoch) - el;
-            rnl_train_event e = {.kind = RNL_TRAIN_PROGRESS, .epoch = r->epoch, .batch = k + 1, .batches = nb,
-                                 .steps_per_s = el > 0 ? steps / el : 0.0, .seconds_left = left > 0 ? left : 0,
-                                 .best_valid = r->best_valid};
-            emit(r, &e);
-        }
+        progress(r, t0, &last_report, last_epoch_s, k, nb, steps);
     }
     rnl_state_free(state);
     rnl_batcher_free(&bb);
@@ -391,13 +437,13 @@ rnl_status rnl_train(rnl_train_opts *opts, int resume, rnl_train_fn fn, void *ct
     if (!opts->out[0]) return rnl_fail(RNL_ERR_USAGE, "train: no output directory (--out DIR)");
     if (resume) {
         /* The lock first: another process may be writing the files about to be read. */
-        if ((st = rnl_dir_lock(opts->out, "train", &lock)) || (st = resume_options(opts, &r, &sf)) || (st = setup(&r)))
+        if ((st = rnl_dir_lock(opts->out, "train", &lock)) || (st = resume_options(opts, &r, &sf)) || (st = setup(&r, 0)))
             goto done;
     } else {
         /* The data and the model first, so that a mistake there leaves no directory behind;
          * then the directory, locked, checked for a run under the lock. */
         r.o = *opts;
-        if ((st = setup(&r)) || (st = rnl_dir_lock(r.o.out, "train", &lock)) || (st = claim_dir(r.o.out, r.o.force)))
+        if ((st = setup(&r, 1)) || (st = rnl_dir_lock(r.o.out, "train", &lock)) || (st = claim_dir(r.o.out, r.o.force)))
             goto done;
     }
     const size_t n = rnl_model_nparams(r.m);
