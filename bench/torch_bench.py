@@ -10,6 +10,14 @@ Times, in fp32 on the CPU, the same whole-model training update that `rnnlab ben
 and inference (forward + loss under no_grad), on synthetic piano rolls of rnnlab bench's
 shape: B sequences of T steps, 88 inputs/outputs, each note on with probability 4/88.
 
+--task speech is `rnnlab bench --task speech`'s model: 20 inputs per step, Linear H→420 and
+the mixture of K = 20 diagonal Gaussians over the next 10 samples (logits laid out as
+rnl_mog_nll reads them: [K mixture logits | K·10 means | K·10 log-stds], log-stds clamped to
+[ln 1e-3, 20] as scripts/rnnlab_torch.py's mog_loss), NLL summed over components' log-sum-exp
+and averaged over the T·B steps, on an AR(1) signal (coefficient 0.9, unit variance) framed as
+FSDD's steps (x_t = s[10t .. 10t+20), y_t = s[10t+20 .. 10t+30)); --hidden defaults to
+Table 1's speech sizes (tanh 400, GRU 227, LSTM 195).
+
 Implementations (--impl):
   explicit   the paper's units (Chung et al. 2014) written with explicit torch ops, with the
              usual speed-ups a careful PyTorch user makes: all gates' W in one matrix and the
@@ -26,8 +34,8 @@ Implementations (--impl):
 fastest training rate and which thread count gave it. A "step" is one time step of one
 sequence: steps/s = T·B·updates / seconds.
 
-Usage: /usr/bin/python3 bench/torch_bench.py --cell gru --impl explicit --hidden 46 --batch 1
-           [--seq-len 64] [--threads 1,2] [--seconds 2] [--no-infer]
+Usage: /usr/bin/python3 bench/torch_bench.py [--task music|speech] --cell gru --impl explicit
+           [--hidden 46] --batch 1 [--seq-len 64] [--threads 1,2] [--seconds 2] [--no-infer]
 """
 import argparse
 import json
@@ -44,6 +52,9 @@ import rnnlab_torch  # noqa: E402  (the paper's step functions, for --impl refer
 
 NOISE = 0.075
 G = {"tanh": 1, "gru": 3, "lstm": 4}
+TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400, "gru": 227, "lstm": 195}}
+K, SPEECH_IN, SPEECH_OUT, HOP = 20, 20, 10, 10       # src/data/speech.h
+MOG_MIN_LOG_STD, MOG_MAX_LOG_STD = math.log(1e-3), 20.0   # include/rnnlab.h
 
 
 def uniform(*shape):
@@ -137,15 +148,44 @@ class NN(torch.nn.Module):
         return self.rnn(x)[0]
 
 
+def mog_nll(a, y):
+    """Sum over steps of −log Σ_k π_k Π_d N(y_d; μ_kd, σ_kd²), a [T,B,K(1+2O)], y [T,B,O]."""
+    O = y.shape[-1]
+    lead = a.shape[:-1]
+    mu = a[..., K:K + K * O].reshape(*lead, K, O)
+    s = torch.clamp(a[..., K + K * O:].reshape(*lead, K, O), MOG_MIN_LOG_STD, MOG_MAX_LOG_STD)
+    u = (y.unsqueeze(-2) - mu) * torch.exp(-s)
+    comp = torch.log_softmax(a[..., :K], -1) + (-0.5 * u * u - s).sum(-1) - O * 0.5 * math.log(2 * math.pi)
+    return -torch.logsumexp(comp, -1).sum()
+
+
 class Model(torch.nn.Module):
-    def __init__(self, impl, cell, I, H, O):
+    def __init__(self, impl, cell, I, H, width, task):
         super().__init__()
         self.rnn = {"explicit": Explicit, "reference": Reference, "nn": NN}[impl](cell, I, H)
-        self.out = torch.nn.Linear(H, O)
+        self.out = torch.nn.Linear(H, width)
+        self.task = task
 
     def loss(self, x, y):
         a = self.out(self.rnn(x))
+        if self.task == "speech":
+            return mog_nll(a, y) / (x.shape[0] * x.shape[1])
         return F.binary_cross_entropy_with_logits(a, y, reduction="sum") / (x.shape[0] * x.shape[1])
+
+
+def speech_data(T, B):
+    """x [T,B,20], y [T,B,10] framed from one AR(1) signal per sequence (unit variance)."""
+    n = HOP * T + SPEECH_IN
+    e = torch.randn(B, n)
+    s = torch.empty(B, n)
+    v = torch.randn(B)
+    for i in range(n):
+        v = 0.9 * v + math.sqrt(1 - 0.81) * e[:, i]
+        s[:, i] = v
+    idx = torch.arange(T)[:, None] * HOP
+    x = s[:, idx + torch.arange(SPEECH_IN)].permute(1, 0, 2).contiguous()
+    y = s[:, idx + SPEECH_IN + torch.arange(SPEECH_OUT)].permute(1, 0, 2).contiguous()
+    return x, y
 
 
 def train_step(m, opt, x, y):
@@ -186,31 +226,40 @@ def timed(fn, seconds):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--task", choices=["music", "speech"], default="music")
     ap.add_argument("--cell", choices=["tanh", "gru", "lstm"], default="gru")
     ap.add_argument("--impl", choices=["explicit", "reference", "nn"], default="explicit")
-    ap.add_argument("--hidden", type=int, default=46)
+    ap.add_argument("--hidden", type=int, default=0, help="0: Table 1's size for the task")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seq-len", type=int, default=64)
-    ap.add_argument("--input", type=int, default=88)
+    ap.add_argument("--input", type=int, default=88, help="music only")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts to try")
     ap.add_argument("--seconds", type=float, default=2.0, help="minimum timing per phase")
     ap.add_argument("--no-infer", action="store_true", help="time training only")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.manual_seed(a.seed)
-    T, B, I = a.seq_len, a.batch, a.input
-    x = (torch.rand(T, B, I) < 4.0 / 88).float()
-    y = (torch.rand(T, B, I) < 4.0 / 88).float()
-    m = Model(a.impl, a.cell, I, a.hidden, I)
+    T, B = a.seq_len, a.batch
+    H = a.hidden or TABLE1[a.task][a.cell]
+    if a.task == "speech":
+        I, width = SPEECH_IN, K * (1 + 2 * SPEECH_OUT)
+        x, y = speech_data(T, B)
+    else:
+        I = width = a.input
+        x = (torch.rand(T, B, I) < 4.0 / 88).float()
+        y = (torch.rand(T, B, I) < 4.0 / 88).float()
+    if a.impl == "reference" and a.task == "speech":
+        sys.exit("torch_bench: --impl reference is for --task music")
+    m = Model(a.impl, a.cell, I, H, width, a.task)
     opt = torch.optim.RMSprop(m.parameters(), lr=1e-4, alpha=0.95, eps=1e-8, momentum=0.9)
-    Fw = 2.0 * G[a.cell] * a.hidden * (I + a.hidden) + 2.0 * I * a.hidden   # tools/cmd_bench.c
+    Fw = 2.0 * G[a.cell] * H * (I + H) + 2.0 * width * H   # tools/cmd_bench.c
     rows = []
     for n in [int(s) for s in a.threads.split(",")]:
         torch.set_num_threads(n)
         it, el = timed(lambda: train_step(m, opt, x, y), a.seconds)
         tr = it * T * B / el
-        row = {"tool": "torch", "torch_version": torch.__version__, "impl": a.impl, "cell": a.cell,
-               "hidden": a.hidden, "batch": B, "seq_len": T, "input": I, "threads": n,
+        row = {"tool": "torch", "torch_version": torch.__version__, "task": a.task, "impl": a.impl, "cell": a.cell,
+               "hidden": H, "batch": B, "seq_len": T, "input": I, "head_width": width, "threads": n,
                "interop_threads": torch.get_num_interop_threads(),
                "train_steps_per_s": round(tr, 1), "train_gflops": round(tr * 3 * Fw * 1e-9, 3)}
         if not a.no_infer:
