@@ -220,16 +220,51 @@ double rnl_bernoulli_nll_ref(const rnl_real *a, const rnl_real *y, int O, rnl_re
 /* The gradient alone, times scale: da_k = (sigmoid(a_k) − y_k) * scale (vectorised). */
 void rnl_bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, rnl_real scale, rnl_real *da);
 
-/* Mixture of K diagonal Gaussians over O values (the speech head). Logit layout, width
- * K*(1+2*O): [K mixture logits | K*O means, component-major (mu[k*O + d]) | K*O log standard
- * deviations, same order]. With s = min(max(ls, log RNL_MOG_MIN_STD), RNL_MOG_MAX_LOG_STD):
+/* Mixture of K diagonal Gaussians over O values (the speech head), discretised: a
+ * distribution over the grid of values the targets take. Logit layout, width K*(1+2*O):
+ * [K mixture logits | K*O means, component-major (mu[k*O + d]) | K*O log standard
+ * deviations, same order].
+ *
+ * The grid: bin i = 0 .. n-1 is centred on lo + i*step; a target belongs to the nearest
+ * centre (the targets lie on the grid); the lowest bin reaches down to −∞, the highest up to
+ * +∞, so the bins' masses sum to 1. A MoG model's targets are 16-bit samples s = v/32768
+ * (v = −32768 … 32767) standardised with its metadata, z = (s − data_mean)/data_std:
+ * rnl_mog_grid16 gives that grid (step = 1/(32768 data_std), the quantisation step in
+ * standardised units; lo = (−1 − data_mean)/data_std; n = 65536). With the floor
+ * f = log(RNL_MOG_MIN_STD_STEPS * step) and ε = RNL_MOG_UNIFORM:
+ *     s_kd  = ls_kd                     for f <= ls_kd <= RNL_MOG_MAX_LOG_STD,
+ *             f − log(1 + f − ls_kd)    below f (a soft floor, gradient 1/(1 + f − ls)),
+ *             RNL_MOG_MAX_LOG_STD       above (gradient 0)
  *     sigma = exp(s),  log pi = logsoftmax(mixture logits)
- *     nll = −log Σ_k pi_k Π_d N(y_d; mu_kd, sigma_kd²)      (log-sum-exp, in double)
- * The clamps keep the NLL finite for any input; the gradient w.r.t. a clamped log-std is 0.
- * da (if non-NULL) receives d nll / d a, width K*(1+2*O). */
-#define RNL_MOG_MIN_STD 1e-3
+ *     M_kd  = Φ((c_d + step/2 − mu_kd)/sigma_kd) − Φ((c_d − step/2 − mu_kd)/sigma_kd)
+ *             (c_d the centre of y_d's bin; Φ(−∞) = 0, Φ(+∞) = 1 at the outer bins)
+ *     M'_kd = (1 − ε) M_kd + ε / n       (each value also drawn, with weight ε, uniformly)
+ *     P     = Σ_k pi_k Π_d M'_kd        (the probability of the step's O grid values)
+ *     nll   = −log P + O log(step)       (log-sum-exp, in double)
+ * The O log(step) term makes nll the density, in the targets' units, of the distribution
+ * that spreads each bin's mass evenly over the bin: nats per step stay in the units of a
+ * continuous density over z (comparable with the LPC baseline's), and the bits per sample
+ * of rnl_speech_bits_per_sample, (nll/O + ln(std*32768)) / ln 2 = −log2 P / O, are exactly
+ * the code length of the 16-bit values. Two bounds follow, for any logits:
+ *     O log(step) <= nll <= O (log(step) + log(n/ε)),
+ * below because no sigma, however small, gives a bin more than its whole mass, above
+ * because the uniform part caps each value's cost at log(n/ε) ≈ 20.3 nats (docs/SPEECH.md
+ * has the measurement that made both necessary). da (if non-NULL) receives d nll / d a,
+ * width K*(1+2*O). */
+typedef struct {
+    double step; /* spacing of the grid (> 0) */
+    double lo;   /* centre of bin 0 */
+    int n;       /* bins (>= 2) */
+} rnl_mog_grid;
+rnl_mog_grid rnl_mog_grid16(double data_mean, double data_std);
+/* The std floor, in grid steps. Below about step/4 a bin's mass is already 1 for a target at
+ * the mean, so the data stop pulling sigma down well above the floor. */
+#define RNL_MOG_MIN_STD_STEPS 0.125
+/* The uniform part's weight ε: at most −log(1 − ε) ≈ 1e-4 nats per value of cost. */
+#define RNL_MOG_UNIFORM 1e-4
 #define RNL_MOG_MAX_LOG_STD 20.0
-double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da);
+double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q,
+                   rnl_real *da);
 
 /* ------------------------------------------------------------------------------------------
  * Optimiser, clipping, noise (flat arrays)

@@ -470,30 +470,78 @@ def bernoulli_loss(logits, y, lens):
 # ------------------------------------------------------------------------------------------
 # Mixture-of-Gaussians head (the speech task)
 # ------------------------------------------------------------------------------------------
-MOG_MIN_STD = 1e-3        # RNL_MOG_MIN_STD
-MOG_MAX_LOG_STD = 20.0    # RNL_MOG_MAX_LOG_STD
+MOG_MIN_STD_STEPS = 0.125  # RNL_MOG_MIN_STD_STEPS: the soft floor of sigma, in grid steps
+MOG_MAX_LOG_STD = 20.0     # RNL_MOG_MAX_LOG_STD
+MOG_UNIFORM = 1e-4         # RNL_MOG_UNIFORM: the weight of the uniform part of each value
 
 
-def mog_split(logits, K, O):
-    """(mixture logits [..,K], means [..,K,O], clamped log-stds [..,K,O]) from logits of width
-    K*(1+2*O) laid out as rnl_mog_nll reads them: [K logits | K*O means, component-major |
-    K*O log-stds, same order]; log-stds clamped to [ln MOG_MIN_STD, MOG_MAX_LOG_STD]."""
+def mog_grid16(mean, std):
+    """(step, lo, n) of the 16-bit grid in standardised units (rnl_mog_grid16)."""
+    return 1.0 / (32768.0 * std), (-1.0 - mean) / std, 65536
+
+
+def mog_log_std(ls, step):
+    """The log-std the head uses for raw log-std logits ls: ls on [f, 20] with
+    f = log(MOG_MIN_STD_STEPS * step), f - log(1 + f - ls) below (a soft floor), 20 above."""
+    f = float(np.log(MOG_MIN_STD_STEPS * step))
+    soft = f - torch.log1p(torch.clamp(f - ls, min=0.0))
+    return torch.where(ls > MOG_MAX_LOG_STD, torch.full_like(ls, MOG_MAX_LOG_STD), torch.where(ls >= f, ls, soft))
+
+
+def mog_split(logits, K, O, step):
+    """(mixture logits [..,K], means [..,K,O], log-stds [..,K,O] through mog_log_std) from
+    logits of width K*(1+2*O) laid out as rnl_mog_nll reads them: [K logits | K*O means,
+    component-major | K*O log-stds, same order]."""
     lead = logits.shape[:-1]
     mu = logits[..., K:K + K * O].reshape(*lead, K, O)
     ls = logits[..., K + K * O:].reshape(*lead, K, O)
-    return logits[..., :K], mu, torch.clamp(ls, np.log(MOG_MIN_STD), MOG_MAX_LOG_STD)
+    return logits[..., :K], mu, mog_log_std(ls, step)
 
 
-def mog_loss(logits, y, lens, K):
-    """Per step NLL = -log sum_k pi_k prod_d N(y_d; mu_kd, exp(s_kd)^2) over valid steps, with
-    pi = softmax(mixture logits). logits [T,B,K*(1+2*O)], y [T,B,O].
+def _log_diff_ndtr(hi, lo):
+    """log(Phi(hi) - Phi(lo)) for hi > lo, from the tail the interval lies in (float64)."""
+    upper = lo > 0   # both edges above the mean: Phi(hi) - Phi(lo) = Phi(-lo) - Phi(-hi)
+    a = torch.where(upper, -lo, hi)
+    b = torch.where(upper, -hi, lo)
+    la, lb = torch.special.log_ndtr(a), torch.special.log_ndtr(b)
+    return la + torch.log(-torch.expm1(lb - la))
+
+
+def mog_log_mass(y, mu, s, step, lo, n):
+    """log M' of each value: the Gaussian's mass over the target's bin, mixed with the
+    uniform: M' = (1 - MOG_UNIFORM) M + MOG_UNIFORM / n. y [..,O] broadcast to mu [..,K,O]."""
+    i = torch.clamp(torch.round((y - lo) / step), 0, n - 1)[..., None, :]
+    c = lo + i * step
+    isig = torch.exp(-s)
+    b = (c + 0.5 * step - mu) * isig
+    a = (c - 0.5 * step - mu) * isig
+    open_lo, open_hi = (i == 0).expand_as(mu), (i == n - 1).expand_as(mu)
+    # finite stand-ins at the open edges keep the untaken branches' gradients finite
+    inner = _log_diff_ndtr(torch.where(open_hi, a + 1, b), torch.where(open_lo, b - 1, a))
+    # A bin far narrower than sigma: the difference of two nearly equal Phi would cancel, so
+    # integrate phi's Taylor series about the midpoint m over [m - h, m + h] instead:
+    # M = 2h phi(m) (1 + He2(m) h^2/6 + He4(m) h^4/120), He2 = m^2 - 1, He4 = m^4 - 6m^2 + 3.
+    h, mid = 0.5 * (b - a), 0.5 * (a + b)
+    m2 = mid * mid
+    series = 1 + (m2 - 1) * h * h / 6 + ((m2 - 6) * m2 + 3) * h ** 4 / 120
+    narrow = torch.log(2 * h) - 0.5 * m2 - 0.5 * np.log(2 * np.pi) + torch.log(series)
+    inner = torch.where(h < 1e-3, narrow, inner)
+    lm = torch.where(open_lo, torch.special.log_ndtr(b), torch.where(open_hi, torch.special.log_ndtr(-a), inner))
+    return torch.logaddexp(lm + np.log1p(-MOG_UNIFORM), torch.full_like(lm, np.log(MOG_UNIFORM / n)))
+
+
+def mog_loss(logits, y, lens, K, mean=0.0, std=1.0):
+    """Per step NLL = -log sum_k pi_k prod_d M'_kd + O log(step) over valid steps (the
+    discretised mixture of rnnlab.h, rnl_mog_nll), pi = softmax(mixture logits), on the
+    16-bit grid of a model with data_mean/data_std. logits [T,B,K*(1+2*O)], y [T,B,O].
     Returns (loss = nll_sum / n_valid, nll_sum, n_valid)."""
+    step, lo, n = mog_grid16(mean, std)
     m = valid_mask(y.shape[0], lens)
     yv = torch.where(m[:, :, None], y, torch.zeros_like(y))   # garbage targets never enter
-    a, mu, s = mog_split(logits, K, y.shape[2])
-    u = (yv[:, :, None, :] - mu) * torch.exp(-s)
-    comp = torch.log_softmax(a, -1) + (-0.5 * u * u - s - 0.5 * np.log(2 * np.pi)).sum(-1)
-    nll = -torch.logsumexp(comp, -1)
+    O = y.shape[2]
+    a, mu, s = mog_split(logits, K, O, step)
+    comp = torch.log_softmax(a, -1) + mog_log_mass(yv, mu, s, step, lo, n).sum(-1)
+    nll = -torch.logsumexp(comp, -1) + O * np.log(step)
     nll_sum = torch.where(m, nll, torch.zeros_like(nll)).sum()
     n_valid = int(sum(lens))
     return nll_sum / n_valid, nll_sum, n_valid

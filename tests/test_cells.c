@@ -2,7 +2,9 @@
  * name parses back to it, a value outside the enum has none and builds no model, the tensor
  * table follows the descriptors, the batched head rows equal the per-step functions, and each
  * head's draw makes the same random draws and values as the samplers' formulas it replaces
- * (rnl_music_sample's σ(a/T) coin flips, rnl_speech_sample's mog_draw), re-derived here. */
+ * (rnl_music_sample's σ(a/T) coin flips, the discretised MoG draw of rnnlab.h), re-derived
+ * here; the MoG NLL against mpmath (tests/ref/mog_bins.tsv) and its bounds. */
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,10 @@ static void test_model_tensors(void) {
 
 /* ================================================================ head functions ===== */
 
+/* The metadata of a model with no normalisation: the MoG grid is the 16-bit grid itself,
+ * step 1/32768 from -1 (rnl_mog_grid16). */
+static const rnl_model_meta META = {.data_mean = 0.0, .data_std = 1.0};
+
 static void fill(rnl_rng *r, rnl_real *x, size_t n, double scale) {
     for (size_t k = 0; k < n; k++) x[k] = (rnl_real)(scale * rnl_rng_normal(r));
 }
@@ -204,14 +210,14 @@ static void test_head_rows(void) {
         rnl_real *a = malloc(sizeof *a * N * W), *y = malloc(sizeof *y * N * O);
         rnl_real *da = malloc(sizeof *da * N * W), *db = malloc(sizeof *db * W), *dc = malloc(sizeof *dc * W);
         fill(&r, a, (size_t)N * W, 2.0);
-        for (int j = 0; j < N * O; j++) y[j] = d->max_mixtures ? (rnl_real)rnl_rng_normal(&r) : rnl_rng_uniform(&r) < 0.2;
+        for (int j = 0; j < N * O; j++) y[j] = d->max_mixtures ? (rnl_real)(0.3 * rnl_rng_normal(&r)) : rnl_rng_uniform(&r) < 0.2;
         const rnl_real scale = (rnl_real)0.125;
         double sum = 0, each = 0;
-        d->rows(a, y, N, O, k, &sum, scale, da);
+        d->rows(a, y, N, O, k, &META, &sum, scale, da);
         int same = 1;
         for (int b = 0; b < N; b++) {
-            each += d->nll(a + (size_t)b * W, y + (size_t)b * O, O, k, db);
-            d->grad(a + (size_t)b * W, y + (size_t)b * O, O, k, scale, dc);
+            each += d->nll(a + (size_t)b * W, y + (size_t)b * O, O, k, &META, db);
+            d->grad(a + (size_t)b * W, y + (size_t)b * O, O, k, &META, scale, dc);
             for (int j = 0; j < W; j++) {
                 same &= da[(size_t)b * W + j] == dc[j];
                 same &= fabs(dc[j] - db[j] * scale) <= 1e-6 * (fabs(db[j] * scale) + 1e-6);
@@ -221,11 +227,11 @@ static void test_head_rows(void) {
         CHECK(isfinite(sum) && fabs(sum - each) <= 1e-5 * fabs(each), "head %s: rows' NLL %.9g vs per row %.9g",
               d->name, sum, each);
         double none = 12.5;
-        d->rows(a, y, 0, O, k, &none, scale, da);
+        d->rows(a, y, 0, O, k, &META, &none, scale, da);
         CHECK(none == 12.5, "head %s: no rows add nothing", d->name);
-        d->rows(a, y, N, O, k, NULL, scale, da); /* the gradient alone */
+        d->rows(a, y, N, O, k, &META, NULL, scale, da); /* the gradient alone */
         for (int b = 0; b < N; b++) {
-            d->grad(a + (size_t)b * W, y + (size_t)b * O, O, k, scale, dc);
+            d->grad(a + (size_t)b * W, y + (size_t)b * O, O, k, &META, scale, dc);
             for (int j = 0; j < W; j++) same &= da[(size_t)b * W + j] == dc[j];
         }
         CHECK(same, "head %s: rows without the NLL give the same gradient", d->name);
@@ -253,26 +259,37 @@ static void old_music_frame(const rnl_real *logits, int O, double temperature, r
     }
 }
 
-/* mog_draw of rnl_speech_sample (src/data/speech.c), verbatim. */
-static void old_mog_draw(const rnl_real *a, int O, int K, rnl_rng *rng, double *y) {
+/* The MoG draw re-derived from rnnlab.h, on the grid of META (step 2^-15 from -1): pick a
+ * component by one uniform against the cumulative softmax(a/T), then per value one normal n,
+ * z = mu + sqrt(T) sigma n, and the value is z's nearest grid point (the outer bins take
+ * everything beyond them). sigma = exp(s) with the soft floor f = log(2^-18) (1/8 step):
+ * s = l on [f, 20], f - log(1 + f - l) below, 20 above. */
+static double ref_log_std(double l) {
+    const double f = log(0.125 / 32768.0);
+    return l > 20 ? 20 : l >= f ? l : f - log1p(f - l);
+}
+static double ref_grid_value(double z) {
+    double i = nearbyint((z + 1.0) * 32768.0);
+    i = i < 0 ? 0 : i > 65535 ? 65535 : i;
+    return (i - 32768.0) / 32768.0;
+}
+static void ref_mog_draw(const rnl_real *a, int O, int K, double T, rnl_rng *rng, double *y) {
     const rnl_real *mu = a + K, *ls = a + K + (size_t)K * O;
     double mx = -INFINITY, tot = 0;
-    for (int k = 0; k < K; k++) mx = a[k] > mx ? a[k] : mx;
-    for (int k = 0; k < K; k++) tot += exp((double)a[k] - mx);
+    for (int k = 0; k < K; k++) mx = a[k] / T > mx ? a[k] / T : mx;
+    for (int k = 0; k < K; k++) tot += exp((double)a[k] / T - mx);
     double u = rnl_rng_uniform(rng) * tot, acc = 0;
     int pick = K - 1;
     for (int k = 0; k < K; k++) {
-        acc += exp((double)a[k] - mx);
+        acc += exp((double)a[k] / T - mx);
         if (u < acc) {
             pick = k;
             break;
         }
     }
-    const double lo = log(RNL_MOG_MIN_STD), hi = RNL_MOG_MAX_LOG_STD;
     for (int d = 0; d < O; d++) {
-        double l = ls[(size_t)pick * O + d];
-        l = l < lo ? lo : l > hi ? hi : l;
-        y[d] = mu[(size_t)pick * O + d] + exp(l) * rnl_rng_normal(rng);
+        double l = ref_log_std(ls[(size_t)pick * O + d]);
+        y[d] = ref_grid_value(mu[(size_t)pick * O + d] + exp(l) * sqrt(T) * rnl_rng_normal(rng));
     }
 }
 
@@ -292,7 +309,7 @@ static void test_bernoulli_draw(void) {
         const double T = temps[it % 4];
         rnl_rng_seed(&r1, 1000 + (uint64_t)it);
         r2 = r1;
-        d->draw(a, O, 0, T, &r1, y1);
+        d->draw(a, O, 0, &META, T, &r1, y1);
         old_music_frame(a, O, T, &r2, y2);
         for (int k = 0; k < O; k++) {
             same &= y1[k] == y2[k] && (y1[k] == 0 || y1[k] == 1);
@@ -309,7 +326,7 @@ static void test_bernoulli_draw(void) {
     rnl_rng_seed(&r1, 77);
     r2 = r1;
     double y[4];
-    d->draw(h, 4, 0, 1.0, &r1, y);
+    d->draw(h, 4, 0, &META, 1.0, &r1, y);
     double u[4];
     for (int k = 0; k < 4; k++) u[k] = rnl_rng_uniform(&r2);
     CHECK(y[0] == 1 && y[1] == 0 && y[2] == (u[2] < 0.5) && y[3] == (u[3] < 0.5) && same_rng(&r1, &r2),
@@ -318,7 +335,7 @@ static void test_bernoulli_draw(void) {
     rnl_real s[1] = {(rnl_real)0.01};
     int all = 1;
     for (int i = 0; i < 50; i++) {
-        d->draw(s, 1, 0, 1e-4, &r1, y);
+        d->draw(s, 1, 0, &META, 1e-4, &r1, y);
         all &= y[0] == 1;
     }
     CHECK(all, "Bernoulli draw at a low temperature is the sign of the logit");
@@ -331,83 +348,126 @@ static void test_mog_draw(void) {
     double y1[O], y2[O];
     rnl_rng gen, r1, r2;
     rnl_rng_seed(&gen, 6);
-    int same = 1, rng_same = 1;
+    int same = 1, rng_same = 1, on_grid = 1, edge = 0;
+    const double temps[] = {1.0, 0.5, 3.0};
     for (int it = 0; it < 300; it++) {
         fill(&gen, a, W, 3.0);
-        /* some log-stds beyond both clamps (log 1e-3 = -6.9; 20) */
+        /* some log-stds far below the floor and beyond the ceiling, some means off the grid */
         for (int j = K + K * O; j < W; j += 7) a[j] = (rnl_real)(it % 2 ? -50.0 : 40.0);
+        for (int j = K; j < K + K * O; j++) a[j] *= (rnl_real)0.2;
+        const double T = temps[it % 3];
         rnl_rng_seed(&r1, 2000 + (uint64_t)it);
         r2 = r1;
-        d->draw(a, O, K, 1.0, &r1, y1);
-        old_mog_draw(a, O, K, &r2, y2);
-        for (int k = 0; k < O; k++) same &= memcmp(&y1[k], &y2[k], sizeof(double)) == 0;
+        d->draw(a, O, K, &META, T, &r1, y1);
+        ref_mog_draw(a, O, K, T, &r2, y2);
+        for (int k = 0; k < O; k++) {
+            same &= memcmp(&y1[k], &y2[k], sizeof(double)) == 0;
+            const double i = (y1[k] + 1.0) * 32768.0;
+            on_grid &= i == nearbyint(i) && i >= 0 && i <= 65535;
+            edge += i == 0 || i == 65535;
+        }
         rng_same &= same_rng(&r1, &r2);
     }
-    CHECK(same, "MoG draw at T = 1: bit for bit the values of rnl_speech_sample's mog_draw");
+    CHECK(same, "MoG draw: bit for bit the values of the formula in rnnlab.h");
     CHECK(rng_same, "MoG draw: the same random draws (one uniform, then O normals)");
+    CHECK(on_grid, "MoG draw: every value is a point of the 16-bit grid");
+    CHECK(edge > 0, "MoG draw: values beyond the grid land in its outer bins (%d)", edge);
 
-    /* Hand cases, K = 2, O = 2: a component of weight exp(-1000) is never picked, and the
-     * log-std is clamped to [log 1e-3, 20]. Layout [pi0 pi1 | mu00 mu01 mu10 mu11 | ls..]. */
-    rnl_real h[2 * (1 + 2 * 2)] = {0, -1000, 0.25f, -0.5f, 7, 8, -100, 1, 2, 3};
+    /* Hand cases, K = 2, O = 2: a component of weight exp(-1000) is never picked; a log-std
+     * of -100 is far below the floor (sigma < 1/8 step), so the value is the mean's grid
+     * point. Layout [pi0 pi1 | mu00 mu01 mu10 mu11 | ls..]. */
+    rnl_real h[2 * (1 + 2 * 2)] = {0, -1000, 0.25f, -0.5f, 0.7f, 0.8f, -100, -3, -2, -3};
     double y[2];
     rnl_rng_seed(&r1, 99);
     r2 = r1;
-    d->draw(h, 2, 2, 1.0, &r1, y);
+    d->draw(h, 2, 2, &META, 1.0, &r1, y);
     (void)rnl_rng_uniform(&r2);
     double n0 = rnl_rng_normal(&r2), n1 = rnl_rng_normal(&r2);
-    CHECK(y[0] == 0.25 + exp(log(RNL_MOG_MIN_STD)) * n0 && y[1] == -0.5 + exp(1.0) * n1,
-          "MoG hand case: component 0, sigma clamped to 1e-3 (%.17g, %.17g)", y[0], y[1]);
-    CHECK(fabs(y[0] - 0.25) < 0.01, "MoG hand case: the clamped sigma is 1e-3 (%g)", y[0]);
-    h[0] = -1000;
-    h[1] = 0;
-    h[8] = 100; /* ls10 beyond the upper clamp */
-    rnl_rng_seed(&r1, 99);
-    r2 = r1;
-    d->draw(h, 2, 2, 1.0, &r1, y);
-    (void)rnl_rng_uniform(&r2);
-    n0 = rnl_rng_normal(&r2);
-    n1 = rnl_rng_normal(&r2);
-    CHECK(y[0] == 7 + exp(RNL_MOG_MAX_LOG_STD) * n0 && y[1] == 8 + exp(3.0) * n1,
-          "MoG hand case: component 1, log-std clamped to 20");
-    /* Temperature: weights softmax(pi / T), sigma times sqrt(T). Logits {1, 2} at T = 1e-3
-     * always pick component 1; at T = 4 the spread doubles. */
+    CHECK(y[0] == 0.25 && y[1] == ref_grid_value(-0.5 + exp(-3.0) * n1) && same_rng(&r1, &r2),
+          "MoG hand case: component 0, sigma below the floor gives the mean (%.17g, %.17g; n0 %g)", y[0], y[1], n0);
+    /* Temperature: weights softmax(pi / T), sigma times sqrt(T); logits {1, 2} at T = 1e-3
+     * always pick component 1. */
     h[0] = 1;
     h[1] = 2;
-    h[8] = 0;
-    h[9] = 0;
     rnl_rng_seed(&r1, 5);
     r2 = r1;
-    d->draw(h, 2, 2, 1e-3, &r1, y);
+    d->draw(h, 2, 2, &META, 1e-3, &r1, y);
     (void)rnl_rng_uniform(&r2);
     n0 = rnl_rng_normal(&r2);
     n1 = rnl_rng_normal(&r2);
-    CHECK(y[0] == 7 + exp(0.0) * sqrt(1e-3) * n0 && y[1] == 8 + sqrt(1e-3) * n1,
+    CHECK(y[0] == ref_grid_value(0.7f + exp(-2.0) * sqrt(1e-3) * n0) &&
+              y[1] == ref_grid_value(0.8f + exp(-3.0) * sqrt(1e-3) * n1),
           "MoG at T = 1e-3: the heavier component, sigma sqrt(T)");
-    rnl_real one[1 + 2] = {0, 1, 0}; /* K = 1, O = 1: mu 1, ls 0 */
-    rnl_rng_seed(&r1, 8);
-    r2 = r1;
-    d->draw(one, 1, 1, 4.0, &r1, y);
-    (void)rnl_rng_uniform(&r2);
-    CHECK(y[0] == 1 + 2 * rnl_rng_normal(&r2), "MoG at T = 4: sigma doubles");
+    /* A mean beyond the grid's top lands in the top bin. */
+    rnl_real one[1 + 2] = {0, 5, -12}; /* K = 1, O = 1: mu 5 (the grid ends at 1), sigma e^-12 */
+    d->draw(one, 1, 1, &META, 1.0, &r1, y);
+    CHECK(y[0] == 32767.0 / 32768.0, "MoG: a draw above the grid is its highest value (%.17g)", y[0]);
 }
 
-/* The MoG NLL reads the same clamp: beyond either bound the log-std has no gradient and the
- * NLL equals that at the bound. */
-static void test_mog_clamp(void) {
-    rnl_real a[1 + 2], b[1 + 2], da[3], db[3], y[1] = {(rnl_real)0.3};
-    const float lo = (float)log(RNL_MOG_MIN_STD);
-    rnl_real lsv[] = {-50, lo - 1, 25, 1e6f};
-    for (size_t i = 0; i < sizeof lsv / sizeof lsv[0]; i++) {
-        a[0] = 0;
-        a[1] = (rnl_real)0.1;
-        a[2] = lsv[i];
-        b[0] = 0;
-        b[1] = (rnl_real)0.1;
-        b[2] = (rnl_real)(lsv[i] < 0 ? log(RNL_MOG_MIN_STD) : RNL_MOG_MAX_LOG_STD);
-        double na = rnl_mog_nll(a, y, 1, 1, da), nb = rnl_mog_nll(b, y, 1, 1, db);
-        CHECK(da[2] == 0 && fabs(na - nb) <= 1e-6 * fabs(nb), "log-std %g clamped: grad %g, nll %g vs %g",
-              (double)lsv[i], (double)da[2], na, nb);
+/* The MoG NLL and its gradient against tests/ref/mog_bins.tsv (scripts/make_mog_bins.py,
+ * mpmath at 60 digits from the definition): K = 1, O = 1 on META's grid, cases over every
+ * region of the bin mass — narrow and wide bins, both tails, both open edges, the uniform
+ * part dominating, below the soft floor, above the ceiling. Each line: bin, mu, ls (float32
+ * values), nll, d nll / d mu, d nll / d ls. */
+static void test_mog_bins(void) {
+    FILE *f = fopen("tests/ref/mog_bins.tsv", "r");
+    CHECK(f != NULL, "tests/ref/mog_bins.tsv opens");
+    if (!f) return;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#') continue;
+        int bin;
+        double mu, ls, nll, gmu, gls;
+        if (sscanf(line, "%d %lf %lf %lf %lf %lf", &bin, &mu, &ls, &nll, &gmu, &gls) != 6) {
+            CHECK(0, "mog_bins.tsv: bad line %s", line);
+            continue;
+        }
+        rnl_real a[3] = {(rnl_real)0.7, (rnl_real)mu, (rnl_real)ls}, da[3];
+        CHECK((double)a[1] == mu && (double)a[2] == ls, "mog_bins.tsv line %d: float32 values", n + 1);
+        rnl_real y[1] = {(rnl_real)((bin - 32768.0) / 32768.0)};
+        const rnl_mog_grid q = rnl_mog_grid16(0.0, 1.0);
+        const double v = rnl_mog_nll(a, y, 1, 1, &q, da);
+        /* the float32 gradient rounds to 6e-8 relative; a derivative below 1e-6 of the
+         * other's scale (the uniform part or symmetry make it ~0) is compared absolutely */
+        const double tmu = 2e-6 * fabs(gmu) + 1e-9 * (fabs(gmu) + fabs(gls) + 1);
+        const double tls = 2e-6 * fabs(gls) + 1e-9 * (fabs(gmu) + fabs(gls) + 1);
+        CHECK(fabs(v - nll) <= 1e-11 * (1 + fabs(nll)), "bin %d mu %.9g ls %.9g: nll %.17g vs mpmath %.17g", bin,
+              mu, ls, v, nll);
+        CHECK(fabs(da[1] - gmu) <= tmu, "bin %d mu %.9g ls %.9g: d/dmu %.9g vs mpmath %.9g", bin, mu, ls,
+              (double)da[1], gmu);
+        CHECK(fabs(da[2] - gls) <= tls, "bin %d mu %.9g ls %.9g: d/dls %.9g vs mpmath %.9g", bin, mu, ls,
+              (double)da[2], gls);
+        CHECK(da[0] == 0, "K = 1: no gradient on the mixture logit (%g)", (double)da[0]);
+        n++;
     }
+    fclose(f);
+    CHECK(n >= 20, "mog_bins.tsv: %d cases", n);
+}
+
+/* The bounds of rnnlab.h for any logits: O log(step) <= nll <= O (log(step) + log(n/ε)),
+ * for logits from tame to wild; and every gradient finite. */
+static void test_mog_bounds(void) {
+    enum { O = 10, K = 20, W = K * (1 + 2 * O), N = 2000 };
+    const rnl_mog_grid q = rnl_mog_grid16(0.01, 0.05);
+    const double lo = O * log(q.step), hi = O * (log(q.step) + log(q.n / RNL_MOG_UNIFORM));
+    rnl_rng r;
+    rnl_rng_seed(&r, 21);
+    rnl_real a[W], da[W], y[O];
+    int inside = 1, finite = 1, near_top = 0;
+    for (int it = 0; it < N; it++) {
+        const double sc = it % 4 == 0 ? 1.0 : it % 4 == 1 ? 10.0 : it % 4 == 2 ? 100.0 : 1e4;
+        fill(&r, a, W, sc);
+        for (int d = 0; d < O; d++)
+            y[d] = (rnl_real)(q.lo + floor(rnl_rng_uniform(&r) * q.n) * q.step);
+        const double v = rnl_mog_nll(a, y, O, K, &q, da);
+        inside &= v >= lo - 1e-9 && v <= hi + 1e-9;
+        near_top += v > hi - 1;
+        for (int j = 0; j < W; j++) finite &= isfinite(da[j]);
+    }
+    CHECK(inside, "MoG NLL within [O log step, O (log step + log(n/eps))] = [%.4g, %.4g]", lo, hi);
+    CHECK(finite, "MoG gradient finite for logits up to 1e4");
+    CHECK(near_top > 0, "the upper bound is approached by wild logits (%d)", near_top);
 }
 
 int main(void) {
@@ -418,6 +478,7 @@ int main(void) {
     test_head_rows();
     test_bernoulli_draw();
     test_mog_draw();
-    test_mog_clamp();
+    test_mog_bins();
+    test_mog_bounds();
     return CHECK_DONE("cells");
 }

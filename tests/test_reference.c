@@ -3,9 +3,10 @@
  * tests/ref/<case>.safetensors are written by scripts/make_refs.py in float64 from an
  * independent PyTorch implementation (the paper's units op by op, the pytorch variants by
  * torch.nn.GRU / torch.nn.LSTM themselves); tests/ref/mog_*.safetensors by
- * scripts/make_mog_refs.py for the mixture-of-Gaussians head (the MoG NLL by
- * rnnlab_torch.mog_loss, checked against torch.distributions; mog_clamp puts log-stds
- * beyond both clamps at every step). The metadata says which head a case uses. The
+ * scripts/make_mog_refs.py for the discretised mixture-of-Gaussians head (the MoG NLL by
+ * rnnlab_torch.mog_loss, checked against mpmath step by step; the grid from the file's
+ * data_mean/data_std; mog_floor puts a log-std below the soft floor and one above the
+ * ceiling at every step). The metadata says which head a case uses. The
  * *_sparse cases have 0/1 inputs at 5 % density, as piano rolls do, so that the library takes
  * its sparse-input path for layer 0 (x·W^T over the listed non-zeros, X^T·dA by
  * rnl_gemm_sparse_at and a transposed add); every other case has N(0,1) inputs and takes the
@@ -46,7 +47,7 @@
 static const char *const CASES[] = {
     "tanh_paper",   "gru_paper",     "gru_pytorch",   "lstm_paper",    "lstm_pytorch",
     "gru_paper_l2", "lstm_paper_l2", "tanh_paper_l2", "gru_paper_t1",  "lstm_paper_h1",
-    "mog_gru_paper", "mog_lstm_paper", "mog_clamp",
+    "mog_gru_paper", "mog_lstm_paper", "mog_floor",
     "tanh_paper_sparse", "gru_paper_sparse", "gru_pytorch_sparse", "lstm_paper_sparse", "lstm_pytorch_sparse",
 };
 #define NCASES ((int)(sizeof CASES / sizeof CASES[0]))
@@ -175,6 +176,10 @@ static void run_case(const char *cs)
     rnl_workspace *ws = NULL;
     st = rnl_model_create(&cfg, &m);
     CHECK(st == RNL_OK, "%s: rnl_model_create: %s", cs, rnl_last_error());
+    if (st == RNL_OK && rnl_st_meta(f, "data_std")) { /* the MoG head's grid */
+        rnl_model_metadata(m)->data_mean = meta_double(f, "data_mean", &ok);
+        rnl_model_metadata(m)->data_std = meta_double(f, "data_std", &ok);
+    }
     if (st == RNL_OK) st = rnl_workspace_create(&ws);
     if (st != RNL_OK) {
         rnl_model_free(m);

@@ -83,18 +83,19 @@ void rnl_bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, rnl_real sc
 
 static int bernoulli_width(int O, int K) { return O; }
 
-static double bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da) {
+static double bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_model_meta *md,
+                            rnl_real *da) {
     return rnl_bernoulli_nll(a, y, O, da);
 }
 
-static void bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real scale,
-                           rnl_real *da) {
+static void bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_model_meta *md,
+                           rnl_real scale, rnl_real *da) {
     rnl_bernoulli_grad(a, y, O, scale, da);
 }
 
 /* The rows of a step are contiguous (width = O): the NLL in float partial sums of 16 rows
  * at most (see rnl_bernoulli_nll), the gradient in one call for all of them. */
-static void bernoulli_rows(const rnl_real *a, const rnl_real *y, int n, int O, int K,
+static void bernoulli_rows(const rnl_real *a, const rnl_real *y, int n, int O, int K, const rnl_model_meta *md,
                            double *nll, rnl_real scale, rnl_real *da) {
     for (int b = 0; nll && b < n; b += 16) {
         const int rows = n - b < 16 ? n - b : 16;
@@ -112,8 +113,8 @@ static double sigmoid_d(double z) {
 
 /* y_k ~ Bernoulli(σ(a_k / T)): y_k = 1 when the k-th uniform draw u_k ∈ [0, 1) is below
  * σ(a_k / T), else 0; one rnl_rng_uniform per unit, k = 0 .. O−1. */
-static void bernoulli_draw(const rnl_real *a, int O, int K, double temperature, rnl_rng *rng,
-                           double *y) {
+static void bernoulli_draw(const rnl_real *a, int O, int K, const rnl_model_meta *md, double temperature,
+                           rnl_rng *rng, double *y) {
     for (int k = 0; k < O; k++) {
         double p = sigmoid_d((double)a[k] / temperature);
         y[k] = rnl_rng_uniform(rng) < p;

@@ -24,23 +24,27 @@ typedef struct rnl_head_desc {
     int max_mixtures;
     /* Logits per step for O targets and K components. */
     int (*width)(int O, int K);
-    /* NLL (nats) of one step; da [width] (if non-NULL) receives d nll / d a. */
-    double (*nll)(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da);
+    /* NLL (nats) of one step; da [width] (if non-NULL) receives d nll / d a. md is the
+     * model's metadata: what the head needs of its data (the MoG head: the grid of its
+     * targets, from data_mean/data_std; the Bernoulli head reads nothing). */
+    double (*nll)(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_model_meta *md,
+                  rnl_real *da);
     /* The gradient alone, times scale: da [width] = scale * d nll / d a. */
-    void (*grad)(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real scale,
-                 rnl_real *da);
+    void (*grad)(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_model_meta *md,
+                 rnl_real scale, rnl_real *da);
     /* The n rows of one step, as rnl_forward_backward needs them: if nll is non-NULL the rows'
      * NLLs are added to *nll (in row order, summed as the head's own nll would); if da is
      * non-NULL it receives da [n, width] = scale * d nll / d a. n may be 0. */
-    void (*rows)(const rnl_real *a, const rnl_real *y, int n, int O, int K, double *nll,
-                 rnl_real scale, rnl_real *da);
+    void (*rows)(const rnl_real *a, const rnl_real *y, int n, int O, int K, const rnl_model_meta *md,
+                 double *nll, rnl_real scale, rnl_real *da);
     /* 1: the gradient computes the NLL on the way, so rnl_forward_backward sums it (and
      * checks it is finite) in training too; 0: it sums the NLL only when asked for. */
     int nll_with_grad;
     /* Sample one step's targets y [O] from its logits a [width] at temperature T (> 0 and
      * finite, the caller checks): a pure function of a, T and the rng state, which it
      * advances by a fixed sequence of draws documented per head. */
-    void (*draw)(const rnl_real *a, int O, int K, double temperature, rnl_rng *rng, double *y);
+    void (*draw)(const rnl_real *a, int O, int K, const rnl_model_meta *md, double temperature,
+                 rnl_rng *rng, double *y);
 } rnl_head_desc;
 
 extern const rnl_head_desc rnl_head_bernoulli, rnl_head_mog;

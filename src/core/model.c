@@ -511,7 +511,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
     const rnl_real inv = grad ? (rnl_real)(1.0 / scale) : 0;
     for (int t = 0; t < T; t++) {
         const size_t r = (size_t)t * B; /* the step's valid rows are r .. r + nact[t] - 1 */
-        hd->rows(ws->logits + r * width, bt->y + r * O, nact[t], O, c->mixtures, nll_acc, inv,
+        hd->rows(ws->logits + r * width, bt->y + r * O, nact[t], O, c->mixtures, &m->meta, nll_acc, inv,
                  grad ? ws->dlog + r * width : NULL);
     }
     if (nll_sum) *nll_sum = nll;

@@ -29,6 +29,8 @@ rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int
     const int K = RNL_ROLL_KEYS, total = P + steps;
     const rnl_head_desc *head = rnl_head_describe(c->head);
     if (!head) return rnl_fail(RNL_ERR_INTERNAL, "sample: impossible head %d", (int)c->head);
+    /* rnl_model_metadata takes a non-const model; the metadata is only read here. */
+    const rnl_model_meta *md = rnl_model_metadata((rnl_model *)m);
     uint8_t *r = calloc((size_t)total, (size_t)K);
     rnl_real *x = calloc((size_t)K, sizeof *x), *logits = calloc((size_t)K, sizeof *logits);
     double *y = calloc((size_t)K, sizeof *y);
@@ -47,7 +49,7 @@ rnl_status rnl_music_sample(const rnl_model *m, const uint8_t *prime, int P, int
         for (int k = 0; k < K; k++) x[k] = t ? (rnl_real)r[(size_t)(t - 1) * K + k] : 0;
         if ((st = rnl_step(m, ws, x, 1, state, logits))) break;
         if (t < P) continue;
-        head->draw(logits, K, 0, temperature, &rng, y);
+        head->draw(logits, K, 0, md, temperature, &rng, y);
         for (int k = 0; k < K; k++) r[(size_t)t * K + k] = y[k] != 0;
     }
     rnl_state_free(state);

@@ -70,7 +70,7 @@ rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
         st = rnl_step(m, ws, x, 1, state, logits);
         if (st || t < psteps) continue;
         const size_t pos = (size_t)t * O + (size_t)I; /* first sample this step draws */
-        head->draw(logits, O, c->mixtures, 1.0, &rng, y);
+        head->draw(logits, O, c->mixtures, md, 1.0, &rng, y);
         for (int d = 0; d < O && !st; d++) {
             double v = y[d] * std + mean;
             if (!isfinite(v))
