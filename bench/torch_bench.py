@@ -11,12 +11,13 @@ and inference (forward + loss under no_grad), on synthetic piano rolls of rnnlab
 shape: B sequences of T steps, 88 inputs/outputs, each note on with probability 4/88.
 
 --task speech is `rnnlab bench --task speech`'s model: 20 inputs per step, Linear H→420 and
-the mixture of K = 20 diagonal Gaussians over the next 10 samples (logits laid out as
-rnl_mog_nll reads them: [K mixture logits | K·10 means | K·10 log-stds], log-stds clamped to
-[ln 1e-3, 20] as scripts/rnnlab_torch.py's mog_loss), NLL summed over components' log-sum-exp
-and averaged over the T·B steps, on an AR(1) signal (coefficient 0.9, unit variance) framed as
-FSDD's steps (x_t = s[10t .. 10t+20), y_t = s[10t+20 .. 10t+30)); --hidden defaults to
-Table 1's speech sizes (tanh 400, GRU 227, LSTM 195).
+the mixture of K = 20 diagonal Gaussians over the next 10 samples, discretised on the 16-bit
+grid as rnl_mog_nll computes it (scripts/rnnlab_torch.py's mog_split and mog_log_mass: the
+soft std floor, each component's mass over the target's bin, the uniform part), NLL summed
+over the steps and averaged over the T·B steps, on an AR(1) signal (coefficient 0.9, unit
+variance, rounded to the grid of a model with FSDD's data_std) framed as FSDD's steps
+(x_t = s[10t .. 10t+20), y_t = s[10t+20 .. 10t+30)); --hidden defaults to Table 1's speech
+sizes (tanh 400, GRU 227, LSTM 195).
 
 Implementations (--impl):
   explicit   the paper's units (Chung et al. 2014) written with explicit torch ops, with the
@@ -54,7 +55,8 @@ NOISE = 0.075
 G = {"tanh": 1, "gru": 3, "lstm": 4}
 TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400, "gru": 227, "lstm": 195}}
 K, SPEECH_IN, SPEECH_OUT, HOP = 20, 20, 10, 10       # src/data/speech.h
-MOG_MIN_LOG_STD, MOG_MAX_LOG_STD = math.log(1e-3), 20.0   # include/rnnlab.h
+SPEECH_STD = 0.061095503296800135                    # tools/cmd_bench.c BENCH_SPEECH_STD
+STEP, LO, NBINS = rnnlab_torch.mog_grid16(0.0, SPEECH_STD)
 
 
 def uniform(*shape):
@@ -149,14 +151,12 @@ class NN(torch.nn.Module):
 
 
 def mog_nll(a, y):
-    """Sum over steps of −log Σ_k π_k Π_d N(y_d; μ_kd, σ_kd²), a [T,B,K(1+2O)], y [T,B,O]."""
+    """Sum over steps of −log Σ_k π_k Π_d M'_kd + O log(step) (rnl_mog_nll on the speech
+    bench's grid), a [T,B,K(1+2O)], y [T,B,O]."""
     O = y.shape[-1]
-    lead = a.shape[:-1]
-    mu = a[..., K:K + K * O].reshape(*lead, K, O)
-    s = torch.clamp(a[..., K + K * O:].reshape(*lead, K, O), MOG_MIN_LOG_STD, MOG_MAX_LOG_STD)
-    u = (y.unsqueeze(-2) - mu) * torch.exp(-s)
-    comp = torch.log_softmax(a[..., :K], -1) + (-0.5 * u * u - s).sum(-1) - O * 0.5 * math.log(2 * math.pi)
-    return -torch.logsumexp(comp, -1).sum()
+    pi, mu, s = rnnlab_torch.mog_split(a, K, O, STEP)
+    comp = torch.log_softmax(pi, -1) + rnnlab_torch.mog_log_mass(y, mu, s, STEP, LO, NBINS).sum(-1)
+    return (-torch.logsumexp(comp, -1) + O * math.log(STEP)).sum()
 
 
 class Model(torch.nn.Module):
@@ -181,7 +181,7 @@ def speech_data(T, B):
     v = torch.randn(B)
     for i in range(n):
         v = 0.9 * v + math.sqrt(1 - 0.81) * e[:, i]
-        s[:, i] = v
+        s[:, i] = torch.round(v * (32768 * SPEECH_STD)) / (32768 * SPEECH_STD)
     idx = torch.arange(T)[:, None] * HOP
     x = s[:, idx + torch.arange(SPEECH_IN)].permute(1, 0, 2).contiguous()
     y = s[:, idx + SPEECH_IN + torch.arange(SPEECH_OUT)].permute(1, 0, 2).contiguous()

@@ -85,7 +85,7 @@ check '"$PY" -c "import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sy
 sys.exit(not (a[\"frames\"] == b[\"frames\"] and abs(a[\"nll\"] - b[\"nll\"]) <= 1e-6 * abs(b[\"nll\"])))" "$py" "$c"' \
     "torch_eval.py on jsb ($py) differs from rnnlab eval ($c)"
 # bench/torch_bench.py's mixture NLL (the speech rows' PyTorch side) is scripts/rnnlab_torch.py's
-# mog_loss (checked against rnnlab elsewhere) on random logits, including clamped log-stds.
+# mog_loss (checked against rnnlab elsewhere) on random logits, on the speech bench's grid.
 out=$("$PY" - <<'EOF'
 import sys
 sys.path.insert(0, "scripts"); sys.path.insert(0, "bench")
@@ -93,8 +93,8 @@ import torch, rnnlab_torch as rt, torch_bench as tb
 torch.manual_seed(3)
 T, B, O = 5, 3, 10
 a = torch.randn(T, B, tb.K * (1 + 2 * O), dtype=torch.float64) * 3
-y = torch.randn(T, B, O, dtype=torch.float64)
-_, ref, _ = rt.mog_loss(a, y, [T] * B, tb.K)
+y = torch.round(torch.randn(T, B, O, dtype=torch.float64) / tb.STEP) * tb.STEP
+_, ref, _ = rt.mog_loss(a, y, [T] * B, tb.K, 0.0, tb.SPEECH_STD)
 got = tb.mog_nll(a, y)
 print("ok" if abs(float(got - ref)) <= 1e-9 * abs(float(ref)) else f"torch_bench {float(got)} against {float(ref)}")
 EOF

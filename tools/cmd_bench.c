@@ -3,8 +3,10 @@
  * synthetic data of one task's shape:
  *   music   piano rolls: I = O = 88 (--input), about 4 notes on per frame, Bernoulli head
  *   speech  FSDD's framing: I = 20 samples in, 10 predicted by the 20-component mixture of
- *           diagonal Gaussians, head width W = K·(1 + 2·10) = 420; the samples are a
- *           standard-normal AR(1) signal (coefficient 0.9), like normalised speech
+ *           diagonal Gaussians discretised on the 16-bit grid, head width
+ *           W = K·(1 + 2·10) = 420; the samples are a standard-normal AR(1) signal
+ *           (coefficient 0.9), like normalised speech, on the 16-bit grid of a model whose
+ *           data_std is FSDD's (BENCH_SPEECH_STD)
  * --hidden 0 (the default) is Table 1's size of the unit for the task.
  *
  * FLOP counts (multiply-add = 2 FLOP), per time step of one sequence, G gates, H hidden,
@@ -33,6 +35,10 @@ static double thread_cpu_seconds(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* FSDD's standard deviation of 16-bit samples / 32768 (data_std of a model trained on it,
+ * split_by_index): the speech bench's grid step is 1/(32768 · this) in standardised units. */
+#define BENCH_SPEECH_STD 0.061095503296800135
+
 /* The tasks the bench knows: the data's shape and the head ([task]). */
 typedef enum { BENCH_MUSIC, BENCH_SPEECH, BENCH_TASK_COUNT } bench_task;
 static const struct {
@@ -47,7 +53,8 @@ _Static_assert(sizeof TASKS / sizeof TASKS[0] == BENCH_TASK_COUNT, "one row per 
 
 /* x [T·B, I], y [T·B, O] of the task's synthetic data. Music: each note on with probability
  * 4/88, inputs and targets independent. Speech: per sequence an AR(1) signal
- * s_n = 0.9 s_{n−1} + sqrt(1 − 0.81) e_n (unit variance), framed as FSDD's steps are
+ * s_n = 0.9 s_{n−1} + sqrt(1 − 0.81) e_n (unit variance, rounded to the speech grid), framed
+ * as FSDD's steps are
  * (src/data/speech.h: x_t = s[10t .. 10t+20), y_t = s[10t+20 .. 10t+30)), time-major. */
 static void bench_data(bench_task task, int T, int B, int I, int O, rnl_rng *rng, rnl_real *x, rnl_real *y) {
     const size_t TB = (size_t)T * B;
@@ -61,7 +68,10 @@ static void bench_data(bench_task task, int T, int B, int I, int O, rnl_rng *rng
     if (!s) return; /* the caller's buffers stay zero: still valid data */
     for (int b = 0; b < B; b++) {
         double v = rnl_rng_normal(rng);
-        for (int i = 0; i < n; i++) s[i] = v = 0.9 * v + sqrt(1 - 0.81) * rnl_rng_normal(rng);
+        for (int i = 0; i < n; i++) { /* on the grid: z = v / (32768 std), v an integer */
+            v = 0.9 * v + sqrt(1 - 0.81) * rnl_rng_normal(rng);
+            s[i] = nearbyint(v * 32768 * BENCH_SPEECH_STD) / (32768 * BENCH_SPEECH_STD);
+        }
         for (int t = 0; t < T; t++) {
             const size_t r = (size_t)t * B + b;
             for (int i = 0; i < I; i++) x[r * I + i] = (rnl_real)s[RNL_SPEECH_HOP * t + i];
@@ -116,6 +126,7 @@ int cmd_bench(int argc, char **argv) {
     if (!st) st = rnl_model_init(m, seed, 0);
     if (!st) st = rnl_workspace_create(&ws);
     if (st) return cli_fail(st);
+    if (task == BENCH_SPEECH) rnl_model_metadata(m)->data_std = BENCH_SPEECH_STD; /* the grid */
     const int width = rnl_head_width(&c);
     const size_t n = rnl_model_nparams(m), nx = (size_t)T * batch * input, ny = (size_t)T * batch * output;
     rnl_real *x = calloc(nx, sizeof(rnl_real)), *y = calloc(ny, sizeof(rnl_real));
