@@ -5,7 +5,7 @@
 # and writes everything to bench/results.json (timestamped).
 #
 #   bench/run.sh [--seconds S] [--seq-len T] [--out FILE] [--scaling] [--perf] [--no-main]
-#                [--speech | --speech-only]
+#                [--speech | --speech-only] [--cpu-time]
 #
 #   --seconds S   minimum timing per phase and per tool (default 1; warm-up comes on top)
 #   --seq-len T   steps per sequence (default 64)
@@ -15,6 +15,9 @@
 #   --speech      also the speech rows (below); --speech-only: those alone (= --speech
 #                 --no-main; also RNNLAB_BENCH_SECTION=speech in the environment), a few
 #                 minutes, written to bench/results-speech.json unless --out is given
+#   --cpu-time    the speech rows time each tool by its thread's CPU time (rnnlab bench,
+#                 torch_bench.py and onednn_bench --cpu-time; all one thread): on a machine
+#                 shared with other jobs the wall clock measures the queue, not the code
 #   --repeat R    run every measurement R times (default 1); tables show the fastest of the
 #                 R (on a shared machine, the least disturbed), results.json keeps them all
 #
@@ -43,6 +46,7 @@ MAIN=1
 REPEAT=1
 SPEECH=0
 OUT_GIVEN=0
+CPU=
 if [ "${RNNLAB_BENCH_SECTION:-}" = speech ]; then SPEECH=1; MAIN=0; fi
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -55,7 +59,8 @@ while [ $# -gt 0 ]; do
     --repeat) REPEAT="$2"; shift 2 ;;
     --speech) SPEECH=1; shift ;;
     --speech-only) SPEECH=1; MAIN=0; shift ;;
-    -h | --help) sed -n '2,34p' "$0"; exit 0 ;;
+    --cpu-time) CPU=--cpu-time; shift ;;
+    -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -140,16 +145,16 @@ if [ "$MAIN" = 1 ]; then
 fi
 
 if [ "$SPEECH" = 1 ]; then
-    echo "== speech (T=$T, --seconds $S, one thread)"
+    echo "== speech (T=$T, --seconds $S, one thread${CPU:+, thread CPU time})"
     run "peak" $PEAKBIN --seconds 0.5
     for spec in lstm:195 gru:227 tanh:400; do
         c=${spec%%:*}; h=${spec#*:}
         for b in 1 16; do
             g="speech-$c-$h/b$b/t1"
-            run "$g" $RNNLAB bench --task speech --cell $c --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S --json
-            run "$g" $PY bench/torch_bench.py --task speech --cell $c --impl explicit --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S
-            run "$g" $PY bench/torch_bench.py --task speech --cell $c --impl nn --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S
-            run "$g" $ONEDNN --cell $c --hidden $h --batch $b --seq-len $T --input 20 --threads 1 --seconds $S
+            run "$g" $RNNLAB bench --task speech --cell $c --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S --json $CPU
+            run "$g" $PY bench/torch_bench.py --task speech --cell $c --impl explicit --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S $CPU
+            run "$g" $PY bench/torch_bench.py --task speech --cell $c --impl nn --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S $CPU
+            run "$g" $ONEDNN --cell $c --hidden $h --batch $b --seq-len $T --input 20 --threads 1 --seconds $S $CPU
         done
     done
 fi
@@ -260,7 +265,8 @@ PEAK = max(r["gflops"] for r in pk_runs) if pk_runs else ISSUE_PEAK   # this mac
 sgroups = [g for g in dict.fromkeys(r["group"] for r in recs) if g.startswith("speech")]
 speech = []
 if sgroups:
-    lines.append(f"\nSpeech (T={E['T']}, one thread, median of the repeats): training steps/s; GFLOP/s in the dense count "
+    clock = "thread CPU time" if any(r.get("clock") == "thread-cpu" for r in recs) else "wall clock"
+    lines.append(f"\nSpeech (T={E['T']}, one thread, {clock}, median of the repeats): training steps/s; GFLOP/s in the dense count "
                  "3·(2·G·H·(I+H) + 2·420·H) per step (oneDNN: its layer's 3·2·G·H·(I+H)); "
                  f"% of the measured one-core peak {PEAK:.1f} GFLOP/s (build/bench/peak) and of the issue's {ISSUE_PEAK:.0f}\n")
     lines.append("| config | rnnlab train | GFLOP/s | % of peak (measured / 117) | b16 / b1 | PyTorch explicit | nn.* "
