@@ -447,19 +447,42 @@ static void test_mog_bins(void) {
     CHECK(n >= 20, "mog_bins.tsv: %d cases", n);
 }
 
-/* rnl_mog_nll_fast against the reference rnl_mog_nll, O = 10, K = 20: logits from tame to
- * wild (every case of the bin mass, the floor, the ceiling), and realistic ones — sigma from
- * 1/16 to 4096 grid steps, means a few sigma from the target, where the narrow-bin series
- * and the small-argument log1p carry nearly every entry. NLL to 1e-12 relative, each
+/* Tallies of fast_vs_ref: worst relative NLL and gradient differences, counts beyond bounds. */
+typedef struct {
+    double worst_nll, worst_g;
+    int bad_nll, bad_g;
+} fast_tally;
+
+/* One row of logits a [K(1+2O)] through both, da buffers d1, d2 of that width. */
+static void fast_vs_ref(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q, rnl_real *d1,
+                        rnl_real *d2, fast_tally *t) {
+    const int W = K * (1 + 2 * O);
+    const double v1 = rnl_mog_nll(a, y, O, K, q, d1), v2 = rnl_mog_nll_fast(a, y, O, K, q, d2);
+    const double e = fabs(v1 - v2) / (1 + fabs(v1));
+    t->worst_nll = fmax(t->worst_nll, e);
+    t->bad_nll += !(e <= 1e-12);
+    double big = 0;
+    for (int j = 0; j < W; j++) big = fmax(big, fabs(d1[j]));
+    for (int j = 0; j < W; j++) {
+        const double dg = fabs((double)d1[j] - d2[j]);
+        t->worst_g = fmax(t->worst_g, dg / (fabs(d1[j]) + 1e-12 * big + 1e-300));
+        t->bad_g += !(dg <= 2.5e-7 * fabs(d1[j]) + 1e-12 * big);
+    }
+}
+
+/* rnl_mog_nll_fast against the reference rnl_mog_nll, O = 10, K = 20 (its vector pass, with
+ * the scalar entries it hands back): logits from tame to wild (every case of the bin mass,
+ * the floor, the ceiling), and realistic ones — sigma from 1/16 to 4096 grid steps, means a
+ * few sigma from the target, where the narrow-bin series carry nearly every entry; and
+ * K = 120 (K·O past the vector buffers: the scalar loop). NLL to 1e-12 relative, each
  * gradient value to float rounding (2.5e-7 of itself, or 1e-12 of the row's largest). */
 static void test_mog_fast(void) {
-    enum { O = 10, K = 20, W = K * (1 + 2 * O), N = 3000 };
+    enum { O = 10, K = 20, W = K * (1 + 2 * O), N = 3000, K2 = 120, W2 = K2 * (1 + 2 * O), N2 = 50 };
     const rnl_mog_grid q = rnl_mog_grid16(0.01, 0.05);
     rnl_rng r;
     rnl_rng_seed(&r, 23);
     rnl_real a[W], d1[W], d2[W], y[O];
-    double worst_nll = 0, worst_g = 0;
-    int bad_nll = 0, bad_g = 0;
+    fast_tally t = {0, 0, 0, 0};
     for (int it = 0; it < N; it++) {
         const int mode = it % 5;
         for (int d = 0; d < O; d++)
@@ -474,23 +497,19 @@ static void test_mog_fast(void) {
                 a[K + j] = (rnl_real)(y[j % O] + exp(ls) * 3 * rnl_rng_normal(&r));
             }
         }
-        const double v1 = rnl_mog_nll(a, y, O, K, &q, d1), v2 = rnl_mog_nll_fast(a, y, O, K, &q, d2);
-        const double e = fabs(v1 - v2) / (1 + fabs(v1));
-        worst_nll = fmax(worst_nll, e);
-        bad_nll += !(e <= 1e-12);
-        double big = 0;
-        for (int j = 0; j < W; j++) big = fmax(big, fabs(d1[j]));
-        for (int j = 0; j < W; j++) {
-            const double dg = fabs((double)d1[j] - d2[j]);
-            worst_g = fmax(worst_g, dg / (fabs(d1[j]) + 1e-12 * big + 1e-300));
-            bad_g += !(dg <= 2.5e-7 * fabs(d1[j]) + 1e-12 * big);
-        }
+        fast_vs_ref(a, y, O, K, &q, d1, d2, &t);
     }
-    printf("cells: MoG fast twin against the reference, %d rows: worst NLL %.2e, gradient %.2e\n", N, worst_nll,
-           worst_g);
-    CHECK(bad_nll == 0, "MoG fast: %d NLLs beyond 1e-12 of the reference (worst %.3g)", bad_nll, worst_nll);
-    CHECK(bad_g == 0, "MoG fast: %d gradient values beyond float rounding of the reference (worst %.3g)", bad_g,
-          worst_g);
+    /* K·O above the fast twin's vector buffers (1024): its scalar loop */
+    static rnl_real b[W2], e1[W2], e2[W2];
+    for (int it = 0; it < N2; it++) {
+        fill(&r, b, W2, it % 2 ? 1.0 : 10.0);
+        fast_vs_ref(b, y, O, K2, &q, e1, e2, &t);
+    }
+    printf("cells: MoG fast twin against the reference, %d rows: worst NLL %.2e, gradient %.2e\n", N + N2,
+           t.worst_nll, t.worst_g);
+    CHECK(t.bad_nll == 0, "MoG fast: %d NLLs beyond 1e-12 of the reference (worst %.3g)", t.bad_nll, t.worst_nll);
+    CHECK(t.bad_g == 0, "MoG fast: %d gradient values beyond float rounding of the reference (worst %.3g)", t.bad_g,
+          t.worst_g);
 }
 
 /* The bounds of rnnlab.h for any logits: O log(step) <= nll <= O (log(step) + log(n/ε)),
