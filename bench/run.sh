@@ -312,7 +312,7 @@ for sg, key in (("scale-H", "hidden"), ("scale-B", "batch"), ("scale-T", "seq_le
 dnnl = next((r["dnnl_version"] for r in recs if r["tool"] == "onednn"), "?")
 head = [f"machine: {E['MODEL']}, {E['NCPU']} cores; load after: {E['LOAD_AFTER']}",
         f"versions: {E['RNNLAB_VERSION']} (git {E['GIT']}), torch {E['TORCH_VERSION']}, oneDNN {dnnl}",
-        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (tables: fastest of the repeats); started {E['START']}"]
+        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (music tables: fastest of the repeats; speech: median); started {E['START']}"]
 print("\n".join(head + [""] + lines))
 if E.get("PERF_TXT"):
     print("\nperf (rnnlab GRU-46, batch 1), top symbols:\n" + E["PERF_TXT"])
