@@ -236,7 +236,7 @@ double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl
  *        log M' = max(a1, a2) + log1p(r),   w = 1/(1 + r) (a1 >= a2) or r/(1 + r)
  *    (one exp and one log1p in place of three exps and a log);
  *  - log1p of a small argument (|x| < 0.01: S − 1 and usually r) by its series;
- *  - on AVX-512 (float builds, K·O <= 1024) the entries 8 at a time in double vectors
+ *  - on AVX-512 (F and VL; float builds, K·O <= 1024) the entries 8 at a time in double vectors
  *    (entries8: vexp and vlog1p01 below, the same series), the entries outside the narrow
  *    case or the floor (a mask) handed back to the scalar entry_fast.
  * Every step is the reference's formula rearranged, so the two agree to rounding: tested in
@@ -320,7 +320,7 @@ static inline double entry_fast(const mog_consts *z, double c, int open_lo, int 
     return lmp;
 }
 
-#if defined(__AVX512F__) && !defined(RNL_DOUBLE)
+#if defined(__AVX512F__) && defined(__AVX512VL__) && !defined(RNL_DOUBLE)
 #include <immintrin.h>
 #define MOG_VECTOR 1
 #define MOG_VEC_MAX 1024 /* K·O up to this go through the vector pass (its buffers on the stack) */
