@@ -34,7 +34,8 @@
  * tools/cmd_bench.c restricted to the layer: 3 · 2·G·H·(I + H) per step.
  *
  * Usage: onednn_bench --cell gru|lbrgru|lstm|tanh --hidden H --batch B [--seq-len T]
- *                     [--input I] [--threads N] [--seconds S] [--no-peephole] [--infer]  */
+ *                     [--input I] [--threads N] [--seconds S] [--no-peephole] [--infer]
+ *                     [--cpu-time]  (rates per CPU-second of this thread; --threads 1 only) */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,12 @@
         }                                                                                  \
     } while (0)
 
+/* --cpu-time: this thread's CPU seconds (one thread only: OpenMP then runs the primitive
+ * on the calling thread), steadier than the wall clock on a machine shared with other jobs. */
+static int cpu_clock;
 static double now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
@@ -115,7 +119,7 @@ static dnnl_memory_t reorder_to(dnnl_memory_t user, const dnnl_memory_desc_t *wa
 
 static void usage(void) {
     fprintf(stderr, "usage: onednn_bench --cell gru|lbrgru|lstm|tanh --hidden H --batch B [--seq-len T] "
-                    "[--input I] [--threads N] [--seconds S] [--no-peephole] [--infer]\n");
+                    "[--input I] [--threads N] [--seconds S] [--no-peephole] [--infer] [--cpu-time]\n");
     exit(2);
 }
 
@@ -127,6 +131,7 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-peephole")) { peephole = 0; continue; }
         if (!strcmp(a, "--infer")) { infer = 1; continue; }
+        if (!strcmp(a, "--cpu-time")) { cpu_clock = 1; continue; }
         if (!v) usage();
         if (!strcmp(a, "--cell")) cell = v;
         else if (!strcmp(a, "--hidden")) H = atoi(v);
@@ -138,7 +143,7 @@ int main(int argc, char **argv) {
         else usage();
         i++;
     }
-    if (H < 1 || B < 1 || T < 1 || I < 1 || threads < 1 || seconds <= 0) usage();
+    if (H < 1 || B < 1 || T < 1 || I < 1 || threads < 1 || seconds <= 0 || (cpu_clock && threads != 1)) usage();
     int G, lstm = 0, lbr = 0;
     dnnl_alg_kind_t alg;
     if (!strcmp(cell, "tanh")) G = 1, alg = dnnl_vanilla_rnn;
@@ -330,10 +335,11 @@ int main(int argc, char **argv) {
     const dnnl_version_t *ver = dnnl_version();
     printf("{\"tool\": \"onednn\", \"dnnl_version\": \"%d.%d.%d\", \"cpu_runtime\": %u, \"impl\": \"%s\", "
            "\"cell\": \"%s\", \"peephole\": %d, \"hidden\": %d, \"batch\": %d, \"seq_len\": %d, \"input\": %d, "
-           "\"threads\": %d, \"omp_max_threads\": %d, \"mode\": \"%s\", \"iterations\": %ld, \"seconds\": %.3f, "
+           "\"threads\": %d, \"omp_max_threads\": %d, \"mode\": \"%s\", \"clock\": \"%s\", \"iterations\": %ld, \"seconds\": %.3f, "
            "\"steps_per_s\": %.1f, \"gflops\": %.3f}\n",
            ver->major, ver->minor, ver->patch, ver->cpu_runtime, impl, cell, peephole, H, B, T, I, threads,
-           omp_get_max_threads(), infer ? "inference_layer_only" : "train_layer_only", iters, el, sps,
+           omp_get_max_threads(), infer ? "inference_layer_only" : "train_layer_only", cpu_clock ? "thread-cpu" : "wall",
+           iters, el, sps,
            sps * (infer ? 1 : 3) * F * 1e-9);
     return 0;
 }

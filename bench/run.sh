@@ -5,12 +5,19 @@
 # and writes everything to bench/results.json (timestamped).
 #
 #   bench/run.sh [--seconds S] [--seq-len T] [--out FILE] [--scaling] [--perf] [--no-main]
+#                [--speech | --speech-only] [--cpu-time]
 #
 #   --seconds S   minimum timing per phase and per tool (default 1; warm-up comes on top)
 #   --seq-len T   steps per sequence (default 64)
 #   --scaling     also rnnlab GRU (paper) scaling with H, B, T, threads (oneDNN GRU alongside)
 #   --perf        also a perf profile of rnnlab bench at GRU-46 batch 1 (top symbols)
 #   --no-main     skip the main comparison table
+#   --speech      also the speech rows (below); --speech-only: those alone (= --speech
+#                 --no-main; also RNNLAB_BENCH_SECTION=speech in the environment), a few
+#                 minutes, written to bench/results-speech.json unless --out is given
+#   --cpu-time    the speech rows time each tool by its thread's CPU time (rnnlab bench,
+#                 torch_bench.py and onednn_bench --cpu-time; all one thread): on a machine
+#                 shared with other jobs the wall clock measures the queue, not the code
 #   --repeat R    run every measurement R times (default 1); tables show the fastest of the
 #                 R (on a shared machine, the least disturbed), results.json keeps them all
 #
@@ -20,6 +27,13 @@
 # each at threads 1 and 2 for the 1-thread rows ("best threading": the faster is the
 # PyTorch figure) and at the row's thread count for the 2-thread rows, and onednn_bench
 # (paper-like cell: vanilla GRU, LSTM with peepholes, tanh RNN) at the row's thread count.
+# Speech rows: {LSTM-195, GRU-227, tanh-400} (Table 1's speech sizes) × batch {1, 16} × one
+# thread, on `rnnlab bench --task speech` (20 inputs, Linear H→420, the 20-component mixture
+# NLL over 10 samples), beside torch_bench.py --task speech --impl explicit and --impl nn
+# (torch.set_num_threads(1)) and onednn_bench --input 20 (the paper-like layer alone, as
+# above); the table adds GFLOP/s in tools/cmd_bench.c's dense count (oneDNN: its layer's
+# 3·2·G·H·(I+H)), the batch-16 / batch-1 ratio and the share of one core's fp32 peak; its
+# cells are the median of the --repeat runs (not the fastest).
 # Needs: make, cc, Debian python3-torch under /usr/bin/python3, libdnnl-dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,22 +44,33 @@ SCALING=0
 PERF=0
 MAIN=1
 REPEAT=1
+SPEECH=0
+OUT_GIVEN=0
+CPU=
+if [ "${RNNLAB_BENCH_SECTION:-}" = speech ]; then SPEECH=1; MAIN=0; fi
 while [ $# -gt 0 ]; do
     case "$1" in
     --seconds) SECONDS_OPT="$2"; shift 2 ;;
     --seq-len) T="$2"; shift 2 ;;
-    --out) OUT="$2"; shift 2 ;;
+    --out) OUT="$2"; OUT_GIVEN=1; shift 2 ;;
     --scaling) SCALING=1; shift ;;
     --perf) PERF=1; shift ;;
     --no-main) MAIN=0; shift ;;
     --repeat) REPEAT="$2"; shift 2 ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    --speech) SPEECH=1; shift ;;
+    --speech-only) SPEECH=1; MAIN=0; shift ;;
+    --cpu-time) CPU=--cpu-time; shift ;;
+    -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
+if [ "$SPEECH" = 1 ] && [ "$MAIN" = 0 ] && [ "$SCALING" = 0 ] && [ "$OUT_GIVEN" = 0 ]; then
+    OUT=bench/results-speech.json
+fi
 PY=/usr/bin/python3
 RNNLAB=build/rnnlab
 ONEDNN=build/bench/onednn_bench
+PEAKBIN=build/bench/peak
 REC=$(mktemp)
 trap 'rm -rf "$REC" "$REC".* "${SNAP:-}"' EXIT
 
@@ -57,7 +82,7 @@ make -C bench >/dev/null
 SNAP=$(mktemp -d)
 cp build/rnnlab "$SNAP/rnnlab"
 RNNLAB="$SNAP/rnnlab"
-[ -x "$RNNLAB" ] && [ -x "$ONEDNN" ]
+[ -x "$RNNLAB" ] && [ -x "$ONEDNN" ] && [ -x "$PEAKBIN" ]
 
 # run GROUP CMD...: print the command, run it, keep each JSON line it prints with the
 # command and a group label attached.
@@ -119,6 +144,21 @@ if [ "$MAIN" = 1 ]; then
     done
 fi
 
+if [ "$SPEECH" = 1 ]; then
+    echo "== speech (T=$T, --seconds $S, one thread${CPU:+, thread CPU time})"
+    run "peak" $PEAKBIN --seconds 0.5
+    for spec in lstm:195 gru:227 tanh:400; do
+        c=${spec%%:*}; h=${spec#*:}
+        for b in 1 16; do
+            g="speech-$c-$h/b$b/t1"
+            run "$g" $RNNLAB bench --task speech --cell $c --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S --json $CPU
+            run "$g" $PY bench/torch_bench.py --task speech --cell $c --impl explicit --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S $CPU
+            run "$g" $PY bench/torch_bench.py --task speech --cell $c --impl nn --hidden $h --batch $b --seq-len $T --threads 1 --seconds $S $CPU
+            run "$g" $ONEDNN --cell $c --hidden $h --batch $b --seq-len $T --input 20 --threads 1 --seconds $S $CPU
+        done
+    done
+fi
+
 if [ "$SCALING" = 1 ]; then
     echo "== scaling: rnnlab GRU (paper), oneDNN vanilla GRU layer-only alongside"
     for h in 46 128 256 512 1024; do
@@ -174,13 +214,20 @@ def one(group, **kw):
         r["infer_steps_per_s"] = max(q["infer_steps_per_s"] for q in out)
         if "infer_gflops" in r: r["infer_gflops"] = max(q["infer_gflops"] for q in out)
     return r
+def mid(group, **kw):
+    """the median repeat by training rate (the lower middle one of an even count): the speech
+    rows, taken on a shared machine, report the median"""
+    out = pick(group, **kw)
+    if not out: return None
+    key = next(k for k in SPEED if k in out[0])
+    return sorted(out, key=lambda q: q[key])[(len(out) - 1) // 2]
 def f(v):
     if v is None: return "–"
     return f"{v/1e6:.2f}M" if v >= 1e6 else f"{v/1e3:.1f}k" if v >= 1e4 else f"{v:.0f}"
 def ratio(a, b):
     return f"{a/b:.1f}×" if a and b else "–"
 lines = []
-groups = [g for g in dict.fromkeys(r["group"] for r in recs) if not g.startswith("scale")]
+groups = [g for g in dict.fromkeys(r["group"] for r in recs) if not g.startswith(("scale", "speech", "peak"))]
 if groups:
     lines.append(f"Training steps/s (one time step of one sequence; T={E['T']}; rnnlab = whole model, "
                  "PyTorch = whole model, oneDNN = recurrent layer only)\n")
@@ -212,6 +259,40 @@ if groups:
             f"| {f(row['rnnlab_pytorch_variant_train'])} | {ratio(row['rnnlab_pytorch_variant_train'], row['torch_nn_train'])} |")
 else:
     table = []
+ISSUE_PEAK = 117.0   # GFLOP/s: the issue's one-core fp32 peak (the Zen 4 of run F)
+pk_runs = pick("peak")
+PEAK = max(r["gflops"] for r in pk_runs) if pk_runs else ISSUE_PEAK   # this machine's, measured
+sgroups = [g for g in dict.fromkeys(r["group"] for r in recs) if g.startswith("speech")]
+speech = []
+if sgroups:
+    clock = "thread CPU time" if any(r.get("clock") == "thread-cpu" for r in recs) else "wall clock"
+    lines.append(f"\nSpeech (T={E['T']}, one thread, {clock}, median of the repeats): training steps/s; GFLOP/s in the dense count "
+                 "3·(2·G·H·(I+H) + 2·420·H) per step (oneDNN: its layer's 3·2·G·H·(I+H)); "
+                 f"% of the measured one-core peak {PEAK:.1f} GFLOP/s (build/bench/peak) and of the issue's {ISSUE_PEAK:.0f}\n")
+    lines.append("| config | rnnlab train | GFLOP/s | % of peak (measured / 117) | b16 / b1 | PyTorch explicit | nn.* "
+                 "| rnnlab / PyTorch best | oneDNN layer | GFLOP/s | rnnlab / oneDNN GFLOP/s |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for g in sgroups:
+        rp = mid(g, tool="rnnlab")
+        te = mid(g, tool="torch", impl="explicit", best=True)
+        tn = mid(g, tool="torch", impl="nn", best=True)
+        od = mid(g, tool="onednn", mode="train_layer_only")
+        tbest = max([r["train_steps_per_s"] for r in (te, tn) if r] or [None])
+        b1 = mid(g.replace("/b16/", "/b1/"), tool="rnnlab") if "/b16/" in g else None
+        row = {"config": g, "rnnlab_train": rp and rp["train_steps_per_s"], "rnnlab_gflops": rp and rp["train_gflops"],
+               "torch_explicit_train": te and te["train_steps_per_s"], "torch_nn_train": tn and tn["train_steps_per_s"],
+               "torch_best_train": tbest, "onednn_layer_train": od and od["steps_per_s"],
+               "onednn_layer_gflops": od and od["gflops"],
+               "b16_over_b1": b1 and rp and rp["train_steps_per_s"] / b1["train_steps_per_s"]}
+        speech.append(row)
+        pk = (f"{100 * row['rnnlab_gflops'] / PEAK:.0f} % / {100 * row['rnnlab_gflops'] / ISSUE_PEAK:.0f} %"
+              if row["rnnlab_gflops"] else "–")
+        lines.append(
+            f"| {g} | {f(row['rnnlab_train'])} | {row['rnnlab_gflops'] or 0:.1f} | {pk} "
+            f"| {ratio(row['b16_over_b1'], 1) if row['b16_over_b1'] else '–'} "
+            f"| {f(row['torch_explicit_train'])} | {f(row['torch_nn_train'])} | **{ratio(row['rnnlab_train'], tbest)}** "
+            f"| {f(row['onednn_layer_train'])} | {row['onednn_layer_gflops'] or 0:.1f} "
+            f"| **{ratio(row['rnnlab_gflops'], row['onednn_layer_gflops'])}** |")
 for sg, key in (("scale-H", "hidden"), ("scale-B", "batch"), ("scale-T", "seq_len"), ("scale-threads", None)):
     rs = pick(sg)
     if not rs: continue
@@ -231,14 +312,15 @@ for sg, key in (("scale-H", "hidden"), ("scale-B", "batch"), ("scale-T", "seq_le
 dnnl = next((r["dnnl_version"] for r in recs if r["tool"] == "onednn"), "?")
 head = [f"machine: {E['MODEL']}, {E['NCPU']} cores; load after: {E['LOAD_AFTER']}",
         f"versions: {E['RNNLAB_VERSION']} (git {E['GIT']}), torch {E['TORCH_VERSION']}, oneDNN {dnnl}",
-        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (tables: fastest of the repeats); started {E['START']}"]
+        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (music tables: fastest of the repeats; speech: median); started {E['START']}"]
 print("\n".join(head + [""] + lines))
 if E.get("PERF_TXT"):
     print("\nperf (rnnlab GRU-46, batch 1), top symbols:\n" + E["PERF_TXT"])
 res = {"timestamp": E["START"], "finished": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
        "machine": {"cpu": E["MODEL"], "cores": int(E["NCPU"]), "load_after": E["LOAD_AFTER"]},
        "versions": {"rnnlab": E["RNNLAB_VERSION"], "git": E["GIT"], "torch": E["TORCH_VERSION"], "onednn": dnnl},
-       "seq_len": int(E["T"]), "seconds": float(E["S"]), "repeat": int(E["REPEAT"]), "table": table, "records": recs,
+       "seq_len": int(E["T"]), "seconds": float(E["S"]), "repeat": int(E["REPEAT"]), "table": table,
+       "speech_table": speech, "peak_gflops": PEAK, "records": recs,
        "perf": E.get("PERF_TXT", ""), "markdown": "\n".join(head + [""] + lines)}
 with open(E["OUT"], "w") as fh:
     json.dump(res, fh, indent=1)

@@ -10,6 +10,15 @@ Times, in fp32 on the CPU, the same whole-model training update that `rnnlab ben
 and inference (forward + loss under no_grad), on synthetic piano rolls of rnnlab bench's
 shape: B sequences of T steps, 88 inputs/outputs, each note on with probability 4/88.
 
+--task speech is `rnnlab bench --task speech`'s model: 20 inputs per step, Linear H→420 and
+the mixture of K = 20 diagonal Gaussians over the next 10 samples, discretised on the 16-bit
+grid as rnl_mog_nll computes it (scripts/rnnlab_torch.py's mog_split and mog_log_mass: the
+soft std floor, each component's mass over the target's bin, the uniform part), NLL summed
+over the steps and averaged over the T·B steps, on an AR(1) signal (coefficient 0.9, unit
+variance, rounded to the grid of a model with FSDD's data_std) framed as FSDD's steps
+(x_t = s[10t .. 10t+20), y_t = s[10t+20 .. 10t+30)); --hidden defaults to Table 1's speech
+sizes (tanh 400, GRU 227, LSTM 195).
+
 Implementations (--impl):
   explicit   the paper's units (Chung et al. 2014) written with explicit torch ops, with the
              usual speed-ups a careful PyTorch user makes: all gates' W in one matrix and the
@@ -26,8 +35,9 @@ Implementations (--impl):
 fastest training rate and which thread count gave it. A "step" is one time step of one
 sequence: steps/s = T·B·updates / seconds.
 
-Usage: /usr/bin/python3 bench/torch_bench.py --cell gru --impl explicit --hidden 46 --batch 1
-           [--seq-len 64] [--threads 1,2] [--seconds 2] [--no-infer]
+Usage: /usr/bin/python3 bench/torch_bench.py [--task music|speech] --cell gru --impl explicit
+           [--hidden 46] --batch 1 [--seq-len 64] [--threads 1,2] [--seconds 2] [--no-infer]
+           [--cpu-time]
 """
 import argparse
 import json
@@ -44,6 +54,10 @@ import rnnlab_torch  # noqa: E402  (the paper's step functions, for --impl refer
 
 NOISE = 0.075
 G = {"tanh": 1, "gru": 3, "lstm": 4}
+TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400, "gru": 227, "lstm": 195}}
+K, SPEECH_IN, SPEECH_OUT, HOP = 20, 20, 10, 10       # src/data/speech.h
+SPEECH_STD = 0.061095503296800135                    # tools/cmd_bench.c BENCH_SPEECH_STD
+STEP, LO, NBINS = rnnlab_torch.mog_grid16(0.0, SPEECH_STD)
 
 
 def uniform(*shape):
@@ -137,15 +151,42 @@ class NN(torch.nn.Module):
         return self.rnn(x)[0]
 
 
+def mog_nll(a, y):
+    """Sum over steps of −log Σ_k π_k Π_d M'_kd + O log(step) (rnl_mog_nll on the speech
+    bench's grid), a [T,B,K(1+2O)], y [T,B,O]."""
+    O = y.shape[-1]
+    pi, mu, s = rnnlab_torch.mog_split(a, K, O, STEP)
+    comp = torch.log_softmax(pi, -1) + rnnlab_torch.mog_log_mass(y, mu, s, STEP, LO, NBINS).sum(-1)
+    return (-torch.logsumexp(comp, -1) + O * math.log(STEP)).sum()
+
+
 class Model(torch.nn.Module):
-    def __init__(self, impl, cell, I, H, O):
+    def __init__(self, impl, cell, I, H, width, task):
         super().__init__()
         self.rnn = {"explicit": Explicit, "reference": Reference, "nn": NN}[impl](cell, I, H)
-        self.out = torch.nn.Linear(H, O)
+        self.out = torch.nn.Linear(H, width)
+        self.task = task
 
     def loss(self, x, y):
         a = self.out(self.rnn(x))
+        if self.task == "speech":
+            return mog_nll(a, y) / (x.shape[0] * x.shape[1])
         return F.binary_cross_entropy_with_logits(a, y, reduction="sum") / (x.shape[0] * x.shape[1])
+
+
+def speech_data(T, B):
+    """x [T,B,20], y [T,B,10] framed from one AR(1) signal per sequence (unit variance)."""
+    n = HOP * T + SPEECH_IN
+    e = torch.randn(B, n)
+    s = torch.empty(B, n)
+    v = torch.randn(B)
+    for i in range(n):
+        v = 0.9 * v + math.sqrt(1 - 0.81) * e[:, i]
+        s[:, i] = torch.round(v * (32768 * SPEECH_STD)) / (32768 * SPEECH_STD)
+    idx = torch.arange(T)[:, None] * HOP
+    x = s[:, idx + torch.arange(SPEECH_IN)].permute(1, 0, 2).contiguous()
+    y = s[:, idx + SPEECH_IN + torch.arange(SPEECH_OUT)].permute(1, 0, 2).contiguous()
+    return x, y
 
 
 def train_step(m, opt, x, y):
@@ -169,49 +210,68 @@ def infer_step(m, x, y):
         return m.loss(x, y)
 
 
+CLOCK = time.perf_counter   # --cpu-time: time.thread_time, this thread's CPU seconds
+
+
 def timed(fn, seconds):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     k = 0
-    while k < 1 or time.perf_counter() - t0 < min(0.3, seconds / 4):   # warm-up
+    while k < 1 or CLOCK() - t0 < min(0.3, seconds / 4):   # warm-up
         fn()
         k += 1
-    n, t0 = 0, time.perf_counter()
+    n, t0 = 0, CLOCK()
     while True:
         fn()
         n += 1
-        el = time.perf_counter() - t0
+        el = CLOCK() - t0
         if el >= seconds:
             return n, el
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--task", choices=["music", "speech"], default="music")
     ap.add_argument("--cell", choices=["tanh", "gru", "lstm"], default="gru")
     ap.add_argument("--impl", choices=["explicit", "reference", "nn"], default="explicit")
-    ap.add_argument("--hidden", type=int, default=46)
+    ap.add_argument("--hidden", type=int, default=0, help="0: Table 1's size for the task")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seq-len", type=int, default=64)
-    ap.add_argument("--input", type=int, default=88)
+    ap.add_argument("--input", type=int, default=88, help="music only")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts to try")
     ap.add_argument("--seconds", type=float, default=2.0, help="minimum timing per phase")
     ap.add_argument("--no-infer", action="store_true", help="time training only")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="rates per CPU-second of this thread (threads 1 only), steadier on a shared machine")
     a = ap.parse_args()
+    global CLOCK
+    if a.cpu_time:
+        if a.threads != "1":
+            sys.exit("torch_bench: --cpu-time needs --threads 1")
+        CLOCK = time.thread_time
     torch.manual_seed(a.seed)
-    T, B, I = a.seq_len, a.batch, a.input
-    x = (torch.rand(T, B, I) < 4.0 / 88).float()
-    y = (torch.rand(T, B, I) < 4.0 / 88).float()
-    m = Model(a.impl, a.cell, I, a.hidden, I)
+    T, B = a.seq_len, a.batch
+    H = a.hidden or TABLE1[a.task][a.cell]
+    if a.task == "speech":
+        I, width = SPEECH_IN, K * (1 + 2 * SPEECH_OUT)
+        x, y = speech_data(T, B)
+    else:
+        I = width = a.input
+        x = (torch.rand(T, B, I) < 4.0 / 88).float()
+        y = (torch.rand(T, B, I) < 4.0 / 88).float()
+    if a.impl == "reference" and a.task == "speech":
+        sys.exit("torch_bench: --impl reference is for --task music")
+    m = Model(a.impl, a.cell, I, H, width, a.task)
     opt = torch.optim.RMSprop(m.parameters(), lr=1e-4, alpha=0.95, eps=1e-8, momentum=0.9)
-    Fw = 2.0 * G[a.cell] * a.hidden * (I + a.hidden) + 2.0 * I * a.hidden   # tools/cmd_bench.c
+    Fw = 2.0 * G[a.cell] * H * (I + H) + 2.0 * width * H   # tools/cmd_bench.c
     rows = []
     for n in [int(s) for s in a.threads.split(",")]:
         torch.set_num_threads(n)
         it, el = timed(lambda: train_step(m, opt, x, y), a.seconds)
         tr = it * T * B / el
-        row = {"tool": "torch", "torch_version": torch.__version__, "impl": a.impl, "cell": a.cell,
-               "hidden": a.hidden, "batch": B, "seq_len": T, "input": I, "threads": n,
-               "interop_threads": torch.get_num_interop_threads(),
+        row = {"tool": "torch", "torch_version": torch.__version__, "task": a.task, "impl": a.impl, "cell": a.cell,
+               "hidden": H, "batch": B, "seq_len": T, "input": I, "head_width": width, "threads": n,
+               "interop_threads": torch.get_num_interop_threads(), "clock": "thread-cpu" if a.cpu_time else "wall",
                "train_steps_per_s": round(tr, 1), "train_gflops": round(tr * 3 * Fw * 1e-9, 3)}
         if not a.no_infer:
             it, el = timed(lambda: infer_step(m, x, y), a.seconds)

@@ -81,4 +81,12 @@ PY
 )
     check '[ -z "$out" ]' "the option sets differ: $out"
 fi
+# bench --task speech: Table 1's speech size, the 420-wide mixture head, and the dense FLOP
+# count by hand: LSTM-195, 2·4·195·(20 + 195) + 2·420·195 = 499200 per forward step.
+out=$("$R" bench --task speech --cell lstm --batch 2 --seq-len 8 --seconds 0.01 --json)
+check 'echo "$out" | grep -q "\"task\": \"speech\", \"cell\": \"lstm\", \"variant\": \"paper\", \"hidden\": 195,"' "bench --task speech: not LSTM-195: $out"
+check 'echo "$out" | grep -q "\"input\": 20, \"output\": 10, \"head_width\": 420,"' "bench --task speech: not 20 in, 10 out, width 420: $out"
+check 'echo "$out" | grep -q "\"flop_per_step_forward\": 499200}"' "bench --task speech: FLOP count is not 499200: $out"
+out=$("$R" bench --cell tanh --batch 1 --seq-len 8 --seconds 0.01 --json)
+check 'echo "$out" | grep -q "\"task\": \"music\", \"cell\": \"tanh\", \"variant\": \"paper\", \"hidden\": 100,"' "bench: the music default is not Table 1's tanh-100: $out"
 summary

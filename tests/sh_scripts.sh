@@ -117,4 +117,20 @@ EOF
 )
     check '[ "$r" = ok ]' "--loss-weight frame ${a%%:*}: $r"
 done
+# bench/torch_bench.py's mixture NLL (the speech rows' PyTorch side) is scripts/rnnlab_torch.py's
+# mog_loss (checked against rnnlab elsewhere) on random logits, on the speech bench's grid.
+out=$("$PY" - <<'EOF'
+import sys
+sys.path.insert(0, "scripts"); sys.path.insert(0, "bench")
+import torch, rnnlab_torch as rt, torch_bench as tb
+torch.manual_seed(3)
+T, B, O = 5, 3, 10
+a = torch.randn(T, B, tb.K * (1 + 2 * O), dtype=torch.float64) * 3
+y = torch.round(torch.randn(T, B, O, dtype=torch.float64) / tb.STEP) * tb.STEP
+_, ref, _ = rt.mog_loss(a, y, [T] * B, tb.K, 0.0, tb.SPEECH_STD)
+got = tb.mog_nll(a, y)
+print("ok" if abs(float(got - ref)) <= 1e-9 * abs(float(ref)) else f"torch_bench {float(got)} against {float(ref)}")
+EOF
+)
+check '[ "$out" = ok ]' "torch_bench.py's mixture NLL differs from rnnlab_torch.mog_loss: $out"
 summary

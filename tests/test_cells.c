@@ -430,7 +430,8 @@ static void test_mog_bins(void) {
         CHECK((double)a[1] == mu && (double)a[2] == ls, "mog_bins.tsv line %d: float32 values", n + 1);
         rnl_real y[1] = {(rnl_real)((bin - 32768.0) / 32768.0)};
         const rnl_mog_grid q = rnl_mog_grid16(0.0, 1.0);
-        const double v = rnl_mog_nll(a, y, 1, 1, &q, da);
+        for (int fast = 0; fast <= 1; fast++) { /* the reference, then its fast twin */
+        const double v = fast ? rnl_mog_nll_fast(a, y, 1, 1, &q, da) : rnl_mog_nll(a, y, 1, 1, &q, da);
         /* the float32 gradient rounds to 6e-8 relative; a derivative below 1e-6 of the
          * other's scale (the uniform part or symmetry make it ~0) is compared absolutely */
         const double tmu = 2e-6 * fabs(gmu) + 1e-9 * (fabs(gmu) + fabs(gls) + 1);
@@ -442,10 +443,76 @@ static void test_mog_bins(void) {
         CHECK(fabs(da[2] - gls) <= tls, "bin %d mu %.9g ls %.9g: d/dls %.9g vs mpmath %.9g", bin, mu, ls,
               (double)da[2], gls);
         CHECK(da[0] == 0, "K = 1: no gradient on the mixture logit (%g)", (double)da[0]);
+        }
         n++;
     }
     fclose(f);
     CHECK(n >= 20, "mog_bins.tsv: %d cases", n);
+}
+
+/* Tallies of fast_vs_ref: worst relative NLL and gradient differences, counts beyond bounds. */
+typedef struct {
+    double worst_nll, worst_g;
+    int bad_nll, bad_g;
+} fast_tally;
+
+/* One row of logits a [K(1+2O)] through both, da buffers d1, d2 of that width. */
+static void fast_vs_ref(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q, rnl_real *d1,
+                        rnl_real *d2, fast_tally *t) {
+    const int W = K * (1 + 2 * O);
+    const double v1 = rnl_mog_nll(a, y, O, K, q, d1), v2 = rnl_mog_nll_fast(a, y, O, K, q, d2);
+    const double e = fabs(v1 - v2) / (1 + fabs(v1));
+    t->worst_nll = fmax(t->worst_nll, e);
+    t->bad_nll += !(e <= 1e-12);
+    double big = 0;
+    for (int j = 0; j < W; j++) big = fmax(big, fabs(d1[j]));
+    for (int j = 0; j < W; j++) {
+        const double dg = fabs((double)d1[j] - d2[j]);
+        t->worst_g = fmax(t->worst_g, dg / (fabs(d1[j]) + 1e-12 * big + 1e-300));
+        t->bad_g += !(dg <= 2.5e-7 * fabs(d1[j]) + 1e-12 * big);
+    }
+}
+
+/* rnl_mog_nll_fast against the reference rnl_mog_nll, O = 10, K = 20 (its vector pass, with
+ * the scalar entries it hands back): logits from tame to wild (every case of the bin mass,
+ * the floor, the ceiling), and realistic ones — sigma from 1/16 to 4096 grid steps, means a
+ * few sigma from the target, where the narrow-bin series carry nearly every entry; and
+ * K = 120 (K·O past the vector buffers: the scalar loop). NLL to 1e-12 relative, each
+ * gradient value to float rounding (2.5e-7 of itself, or 1e-12 of the row's largest). */
+static void test_mog_fast(void) {
+    enum { O = 10, K = 20, W = K * (1 + 2 * O), N = 3000, K2 = 120, W2 = K2 * (1 + 2 * O), N2 = 50 };
+    const rnl_mog_grid q = rnl_mog_grid16(0.01, 0.05);
+    rnl_rng r;
+    rnl_rng_seed(&r, 23);
+    rnl_real a[W], d1[W], d2[W], y[O];
+    fast_tally t = {0, 0, 0, 0};
+    for (int it = 0; it < N; it++) {
+        const int mode = it % 5;
+        for (int d = 0; d < O; d++)
+            y[d] = (rnl_real)(q.lo + floor((0.3 + 0.4 * rnl_rng_uniform(&r)) * q.n) * q.step);
+        if (mode < 4) {
+            fill(&r, a, W, mode == 0 ? 1.0 : mode == 1 ? 10.0 : mode == 2 ? 100.0 : 1e4);
+        } else {
+            fill(&r, a, K, 1.0);
+            for (int j = 0; j < K * O; j++) {
+                const double ls = log(q.step) + log(2.0) * (-4 + 16 * rnl_rng_uniform(&r));
+                a[K + K * O + j] = (rnl_real)ls;
+                a[K + j] = (rnl_real)(y[j % O] + exp(ls) * 3 * rnl_rng_normal(&r));
+            }
+        }
+        fast_vs_ref(a, y, O, K, &q, d1, d2, &t);
+    }
+    /* K·O above the fast twin's vector buffers (1024): its scalar loop */
+    static rnl_real b[W2], e1[W2], e2[W2];
+    for (int it = 0; it < N2; it++) {
+        fill(&r, b, W2, it % 2 ? 1.0 : 10.0);
+        fast_vs_ref(b, y, O, K2, &q, e1, e2, &t);
+    }
+    printf("cells: MoG fast twin against the reference, %d rows: worst NLL %.2e, gradient %.2e\n", N + N2,
+           t.worst_nll, t.worst_g);
+    CHECK(t.bad_nll == 0, "MoG fast: %d NLLs beyond 1e-12 of the reference (worst %.3g)", t.bad_nll, t.worst_nll);
+    CHECK(t.bad_g == 0, "MoG fast: %d gradient values beyond float rounding of the reference (worst %.3g)", t.bad_g,
+          t.worst_g);
 }
 
 /* The bounds of rnnlab.h for any logits: O log(step) <= nll <= O (log(step) + log(n/ε)),
@@ -463,7 +530,7 @@ static void test_mog_bounds(void) {
         fill(&r, a, W, sc);
         for (int d = 0; d < O; d++)
             y[d] = (rnl_real)(q.lo + floor(rnl_rng_uniform(&r) * q.n) * q.step);
-        const double v = rnl_mog_nll(a, y, O, K, &q, da);
+        const double v = it & 1 ? rnl_mog_nll_fast(a, y, O, K, &q, da) : rnl_mog_nll(a, y, O, K, &q, da);
         inside &= v >= lo - 1e-9 && v <= hi + 1e-9;
         near_top += v > hi - 1;
         for (int j = 0; j < W; j++) finite &= isfinite(da[j]);
@@ -589,6 +656,7 @@ int main(void) {
     test_bernoulli_draw();
     test_mog_draw();
     test_mog_bins();
+    test_mog_fast();
     test_mog_bounds();
     test_softmax_nll();
     test_softmax_draw();

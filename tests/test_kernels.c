@@ -2,6 +2,7 @@
  * over the whole float range, the vectorised Bernoulli NLL against the libm one, the
  * small-M and sparse GEMM paths against the triple loop, and the ziggurat normal sampler
  * against the normal distribution (moments and a Kolmogorov-Smirnov bound). */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,8 @@ static void test_gemm_dense_small(void) {
 static void test_gemm_packed(void) {
     rnl_rng r;
     rnl_rng_seed(&r, 12);
-    static const int shapes[][2] = {{46, 138}, {36, 144}, {100, 100}, {1, 1}, {200, 129}, {600, 300}};
+    static const int shapes[][2] = {{46, 138}, {36, 144}, {100, 100}, {1, 1}, {200, 129}, {600, 300},
+                                    {195, 780}, {17, 15}, {227, 454}};
     int cases = 0, packs_ok = 1;
     double worst = 0;
     for (size_t d = 0; d < sizeof shapes / sizeof *shapes; d++) {
@@ -214,15 +216,19 @@ static void test_gemm_packed(void) {
         for (int i = 0; i < PK; i++)
             for (int j = 0; j < PN; j++) BT[(size_t)j * PK + i] = B[(size_t)i * PN + j];
         rnl_pack('N', PK, PN, B, PN, P1);
-        rnl_pack('T', PK, PN, BT, PK, P2);
-        for (int q = 0; q * RNL_PANEL < PN; q++)
-            for (int k = 0; k < PK; k++)
-                for (int j = 0; j < RNL_PANEL; j++) {
-                    const size_t at = ((size_t)q * PK + k) * RNL_PANEL + j;
-                    const int c = q * RNL_PANEL + j;
-                    const rnl_real want = c < PN ? B[(size_t)k * PN + c] : 0;
-                    packs_ok &= P1[at] == want && P2[at] == want;
-                }
+        for (int fast = 0; fast <= 1; fast++) { /* the transposed pack: reference loop, then fast */
+            rnl_pack_fast = fast;
+            for (size_t k = 0; k < rnl_packed_len(PK, PN); k++) P2[k] = (rnl_real)NAN;
+            rnl_pack('T', PK, PN, BT, PK, P2);
+            for (int q = 0; q * RNL_PANEL < PN; q++)
+                for (int k = 0; k < PK; k++)
+                    for (int j = 0; j < RNL_PANEL; j++) {
+                        const size_t at = ((size_t)q * PK + k) * RNL_PANEL + j;
+                        const int c = q * RNL_PANEL + j;
+                        const rnl_real want = c < PN ? B[(size_t)k * PN + c] : 0;
+                        packs_ok &= P1[at] == want && P2[at] == want;
+                    }
+        }
         const int k0s[] = {0, PK / 3, PK - 1}, c0s[] = {0, RNL_PANEL, 2 * RNL_PANEL};
         for (int M = 1; M <= 20; M += M < 6 ? 1 : 7)
             for (int a = 0; a < 3; a++)
@@ -301,6 +307,26 @@ static void test_rows(void) {
 /* The AVX-512 steps of the bulk ziggurat give the plain loops' bits: 256 draws from the
  * same lane states (and the same states after), and the rectangle step on blocks of every
  * length class (whole vectors, a partial last vector), values and miss marks alike. */
+/* rnl_flush_subnormals by hand: subnormals of either sign to +0, the smallest normals, zeros,
+ * infinities, NaN and ordinary values kept bit for bit. */
+static void test_flush(void) {
+#ifdef RNL_DOUBLE
+    const rnl_real mn = DBL_MIN;
+#else
+    const rnl_real mn = FLT_MIN;
+#endif
+    rnl_real x[] = {mn, -mn, mn / 2, -mn / 4, mn / (rnl_real)(1 << 20), 0, -0.0f, 1, -3.5f,
+                    (rnl_real)INFINITY, (rnl_real)-INFINITY, (rnl_real)NAN, 1e-30f};
+    const rnl_real want[] = {mn, -mn, 0, 0, 0, 0, -0.0f, 1, -3.5f, (rnl_real)INFINITY, (rnl_real)-INFINITY,
+                             (rnl_real)NAN, 1e-30f};
+    const size_t n = sizeof x / sizeof x[0];
+    rnl_flush_subnormals(x, n);
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) ok &= isnan(want[i]) ? isnan(x[i]) : memcmp(&x[i], &want[i], sizeof x[i]) == 0;
+    ok &= !signbit(x[2]) && !signbit(x[3]);
+    CHECK(ok, "rnl_flush_subnormals: subnormals to +0, everything else unchanged");
+}
+
 static void test_zig_fast(void) {
     rnl_rng r;
     rnl_rng_seed(&r, 14);
@@ -408,6 +434,7 @@ static void test_ziggurat(void) {
 }
 
 int main(void) {
+    test_flush();
     test_activations();
     test_bernoulli();
     test_gemm_paths();

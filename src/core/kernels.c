@@ -4,6 +4,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <float.h>
 #include <string.h>
 #include "core/kernels.h"
 /* Float builds for AVX-512 get the register tiles below for the per-step products (and a
@@ -239,9 +240,59 @@ static void scale_c(int M, int N, rnl_real beta, rnl_real *C, int ldc) {
  * its rows, 4-16 KB apart at H = 1024, and the prefetchers do not keep up: 16 x 1024 x 4096
  * ran at 63 GFLOP/s, against 106 for the same product from the packed layout, where every
  * panel is one contiguous stream (standalone timing, one thread). */
+int rnl_pack_fast = 1;
+
 size_t rnl_packed_len(int K, int N) {
     return (size_t)K * (size_t)((N + RNL_PANEL - 1) / RNL_PANEL) * RNL_PANEL;
 }
+
+#ifdef RNL_DENSE_SMALL
+/* The 16 x 16 block in r[0..16) transposed in registers: r[i] holds row i on entry and
+ * column i on exit. Four rounds of two-source shuffles (pairs of floats, then of 64-bit
+ * halves, then of 128-bit lanes twice), 64 instructions for 256 values. */
+static inline __attribute__((always_inline)) void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    RNL_UNROLL for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    RNL_UNROLL for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    RNL_UNROLL for (int h = 0; h < 16; h += 8) {
+        RNL_UNROLL for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + 4 + i], 0x88);
+            t[h + 4 + i] = _mm512_shuffle_f32x4(r[h + i], r[h + 4 + i], 0xdd);
+        }
+    }
+    RNL_UNROLL for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
+    }
+}
+
+/* Panel Pq [K, 64] of the transposed pack from source rows src [n, ldb] (n <= 64):
+ * Pq[k, j] = src[j, k], zero for j >= n. 16 x 16 blocks: 16 rows of 16 k (masked at K's end,
+ * zero vectors past n) transposed in registers, stored as 16 rows of the panel. rnl_pack's
+ * scalar loop is the reference (the non-AVX-512 builds run it; tests check both against
+ * the layout by hand). */
+static void pack_t_panel(int K, int n, const float *src, int ldb, float *Pq) {
+    for (int k0 = 0; k0 < K; k0 += 16) {
+        const int kn = K - k0 < 16 ? K - k0 : 16;
+        const __mmask16 km = (__mmask16)((1u << kn) - 1u);
+        for (int j0 = 0; j0 < RNL_PANEL; j0 += 16) {
+            __m512 r[16];
+            RNL_UNROLL for (int i = 0; i < 16; i++)
+                r[i] = j0 + i < n ? _mm512_maskz_loadu_ps(km, src + (size_t)(j0 + i) * ldb + k0) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int i = 0; i < kn; i++) _mm512_storeu_ps(Pq + (size_t)(k0 + i) * RNL_PANEL + j0, r[i]);
+        }
+    }
+}
+#endif
 
 void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
     enum { KB = 16 }; /* transposed: KB rows of P per pass over a panel's 64 source rows */
@@ -260,6 +311,12 @@ void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
                 memset(d + n, 0, sizeof(rnl_real) * (RNL_PANEL - n));
             }
         } else { /* element (k, c) of the packed matrix is B[c, k] */
+#ifdef RNL_DENSE_SMALL
+            if (rnl_pack_fast) {
+                pack_t_panel(K, n, B + (size_t)c0 * ldb, ldb, Pq);
+                continue;
+            }
+#endif
             for (int k0 = 0; k0 < K; k0 += KB) {
                 const int k1 = k0 + KB < K ? k0 + KB : K;
                 for (int j = 0; j < n; j++) {
@@ -411,6 +468,19 @@ void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_r
     }
 #endif
     blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* One compare and one select per value: the loop vectorises (no branch). */
+void rnl_flush_subnormals(rnl_real *restrict x, size_t n) {
+#ifdef RNL_DOUBLE
+    const rnl_real tiny = DBL_MIN;
+#else
+    const rnl_real tiny = FLT_MIN;
+#endif
+    for (size_t i = 0; i < n; i++) {
+        const rnl_real a = x[i] < 0 ? -x[i] : x[i];
+        x[i] = a < tiny && a != 0 ? 0 : x[i];
+    }
 }
 
 /* The gate functions over a row, 16 values at a time, the last block through rnl_tail_in. */

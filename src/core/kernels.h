@@ -40,6 +40,9 @@ void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, i
 #define RNL_PANEL 64
 size_t rnl_packed_len(int K, int N);
 void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P);
+/* 1 (the default): the transposed pack by 16 x 16 register transposes on AVX-512 float
+ * builds; 0: by the plain scalar loop, its reference (the tests compare the two). */
+extern int rnl_pack_fast;
 /* C[M,N] = alpha * A[M,K] · B[k0 : k0+K, c0 : c0+N] + beta * C, B packed in P with PK rows;
  * c0 a multiple of RNL_PANEL. Same contract as rnl_gemm('N','N', ...) on that block. */
 void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
@@ -74,6 +77,14 @@ static inline void rnl_tail_out(rnl_real *x, const rnl_real t[16], int n) {
     for (int q = 0; q < n; q++) x[q] = t[q];
 }
 #endif
+/* x[0..n): every subnormal value (0 < |x| < the smallest normal, FLT_MIN or DBL_MIN) set
+ * to +0; normal values, zeros, infinities and NaN unchanged. The mixture head's gradient has
+ * many values near exp(−100) (the responsibilities of far-away components), which float
+ * rounds to subnormals; the x86 FMA takes a microcode assist on each subnormal operand, and
+ * the two products that read the head's gradient (the output layer's weight gradient and
+ * its input gradient) ran 4-6 times slower than the same products on normal data. */
+void rnl_flush_subnormals(rnl_real *x, size_t n);
+
 /* x[0..n) = sigmoid(x), tanh(x) in place (rnl_sigmoid, rnl_tanh below), whole vectors. */
 void rnl_sigmoid_row(rnl_real *x, int n);
 void rnl_tanh_row(rnl_real *x, int n);

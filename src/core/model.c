@@ -517,6 +517,9 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
     if (nll_sum) *nll_sum = nll;
     if (!isfinite(nll)) return rnl_fail(RNL_ERR_NUMERIC, "the loss is not finite (%g)", nll);
     if (!grad || T == 0) return RNL_OK;
+    /* Subnormal gradients (far-away mixture components) to zero before the products read
+     * them: each would cost the FMA a microcode assist (kernels.h). */
+    rnl_flush_subnormals(ws->dlog, TB * width);
 
     /* Output layer. */
     const rnl_real *htop = ws->act[c->layers - 1].Hs + (size_t)B * H;

@@ -1,4 +1,5 @@
-/* batch.c — the batcher: sequences sorted by length, copied time-major, zero padded. */
+/* batch.c — the batcher: sequences sorted by length, copied time-major, zero padded; and
+ * the epoch's bucketed order for batches of more than one sequence. */
 #include "run/batch.h"
 
 #include <stdlib.h>
@@ -29,6 +30,45 @@ rnl_status rnl_sort_by_length(const rnl_dataset *d, int split, int *seqs, int n)
     if (!li) return rnl_fail(RNL_ERR_NOMEM, "out of memory sorting %d sequences", n);
     sort_keys(d, split, seqs, n, li, NULL);
     free(li);
+    return RNL_OK;
+}
+
+typedef struct {
+    int len, pos; /* predicted steps, place in the shuffled order */
+} len_pos;
+
+/* Most steps first, ties by place: the sort is deterministic whatever qsort does. */
+static int by_len_pos(const void *a, const void *b) {
+    const len_pos *p = a, *q = b;
+    return p->len != q->len ? (q->len > p->len ? 1 : -1) : (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+rnl_status rnl_bucket_order(const rnl_dataset *d, int split, int *perm, int n, int B, rnl_rng *rng) {
+    if (B <= 1 || n <= 1) return RNL_OK;
+    const int nb = n / B, win = RNL_BUCKET_BATCHES * B;
+    len_pos *lp = malloc(sizeof *lp * (size_t)n);
+    int *tmp = malloc(sizeof *tmp * (size_t)n), *ord = malloc(sizeof *ord * (size_t)(nb > 0 ? nb : 1));
+    if (!lp || !tmp || !ord) {
+        free(lp);
+        free(tmp);
+        free(ord);
+        return rnl_fail(RNL_ERR_NOMEM, "out of memory ordering %d sequences", n);
+    }
+    for (int i = 0; i < n; i++) lp[i] = (len_pos){d->steps(d, split, perm[i]), i};
+    for (int w = 0; w < n; w += win) qsort(lp + w, (size_t)(n - w < win ? n - w : win), sizeof *lp, by_len_pos);
+    for (int i = 0; i < n; i++) tmp[i] = perm[lp[i].pos];
+    /* the full batches in a random order: Fisher-Yates over batch indices */
+    for (int k = 0; k < nb; k++) ord[k] = k;
+    for (int k = nb - 1; k > 0; k--) {
+        int j = (int)rnl_rng_below(rng, (uint64_t)k + 1), t = ord[k];
+        ord[k] = ord[j];
+        ord[j] = t;
+    }
+    for (int k = 0; k < nb; k++) memcpy(perm + (size_t)k * B, tmp + (size_t)ord[k] * B, sizeof(int) * (size_t)B);
+    memcpy(perm + (size_t)nb * B, tmp + (size_t)nb * B, sizeof(int) * (size_t)(n - nb * B));
+    free(lp);
+    free(tmp);
+    free(ord);
     return RNL_OK;
 }
 

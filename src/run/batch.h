@@ -21,6 +21,16 @@ void rnl_batcher_free(rnl_batcher *bb);
  * every batch and every evaluation is deterministic. */
 rnl_status rnl_sort_by_length(const rnl_dataset *d, int split, int *seqs, int n);
 
+/* The epoch's order for batches of B > 1 sequences, from the shuffled order perm[0..n):
+ * cut into windows of RNL_BUCKET_BATCHES·B consecutive sequences, each window sorted by
+ * length (most predicted steps first; ties keep their shuffled order), so each batch of B
+ * consecutive entries holds sequences of near-equal length and little padding; then the
+ * n / B full batches are put in a random order (Fisher-Yates on rng: n/B − 1 draws), a
+ * short last batch (n mod B) staying last. Deterministic from the rng state. B <= 1:
+ * nothing changes and nothing is drawn. */
+#define RNL_BUCKET_BATCHES 50
+rnl_status rnl_bucket_order(const rnl_dataset *d, int split, int *perm, int n, int B, rnl_rng *rng);
+
 /* A batch of sequences seqs[0..n) of a split, in rnl_sort_by_length's order, padded with
  * zeros. *frames = its predicted steps. out points into bb until the next call. */
 rnl_status rnl_batcher_make(rnl_batcher *bb, const rnl_dataset *d, int split, const int *seqs, int n,

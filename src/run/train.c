@@ -368,9 +368,14 @@ static rnl_status train_epoch(rnl_trainer *r, double last_epoch_s) {
         perm[i] = perm[j];
         perm[j] = t;
     }
+    /* batches of similar lengths (B > 1 only; batch 1 keeps the shuffle as it is) */
+    rnl_status st = rnl_bucket_order(d, RNL_SPLIT_TRAIN, perm, nseq, B, &r->rng);
+    if (st) {
+        free(perm);
+        return st;
+    }
     const int nb = (nseq + B - 1) / B;
     double t0 = rnl_now(), last_report = t0, steps = 0;
-    rnl_status st = RNL_OK;
     for (int i = 0, k = 0; i < nseq && !st; i += B, k++) {
         int n = nseq - i < B ? nseq - i : B;
         rnl_batch bt;
