@@ -7,6 +7,7 @@
 #include <string.h>
 #include "check.h"
 #include "core/kernels.h"
+#include "run/options.h"
 #include "rnnlab.h"
 
 /* CHECK that a library call returned RNL_OK, naming it and the library's message; true if
@@ -125,6 +126,15 @@ static void test_optim_by_hand(void) {
     CHECK_CLOSE(p, p1 - 0.1 * b2, 1e-6, 0, "RMSProp step 2");
 }
 
+/* A model of configuration s has `want` recurrent parameters (Table 1's count). */
+static void check_recurrent(const rnl_config *s, size_t want, const char *what) {
+    rnl_model *ms = NULL;
+    if (!ok_status(rnl_model_create(s, &ms), "Table 1 model")) return;
+    CHECK(rnl_model_nparams_recurrent(ms) == want, "%s: %s-%d x %d recurrent parameters %zu, expected %zu", what,
+          rnl_cell_name(s->cell), s->hidden, s->layers, rnl_model_nparams_recurrent(ms), want);
+    rnl_model_free(ms);
+}
+
 static void test_init(void) {
     rnl_config c = {RNL_CELL_LSTM, RNL_VARIANT_PAPER, RNL_HEAD_BERNOULLI, 2, 7, 9, 5, 0};
     rnl_model *m = NULL, *m2 = NULL;
@@ -145,13 +155,31 @@ static void test_init(void) {
     static const struct { rnl_cell cell; int hidden; size_t count; } table1[] = {
         {RNL_CELL_LSTM, 195, 169065}, {RNL_CELL_GRU, 227, 168888}, {RNL_CELL_TANH, 400, 168400}};
     for (size_t k = 0; k < sizeof table1 / sizeof *table1; k++) {
-        rnl_config s = {table1[k].cell, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 20, table1[k].hidden, 10, 20};
-        rnl_model *ms = NULL;
-        if (!ok_status(rnl_model_create(&s, &ms), "Table 1 model")) continue;
-        CHECK(rnl_model_nparams_recurrent(ms) == table1[k].count, "%s-%d recurrent parameters %zu, expected %zu",
-              rnl_cell_name(s.cell), s.hidden, rnl_model_nparams_recurrent(ms), table1[k].count);
-        rnl_model_free(ms);
+        const rnl_config s = {table1[k].cell, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 20, table1[k].hidden, 10, 20};
+        check_recurrent(&s, table1[k].count, "speech");
     }
+    /* Table 1's text sizes (options.c TABLE1): 2 layers on 65 symbols, the budget char-rnn's
+     * LSTM-128's 231,680, counted by hand: LSTM 12H^2 + 4IH + 14H, GRU 9H^2 + 3IH + 6H, tanh
+     * 3H^2 + IH + 2H; GRU 150 and tanh 267 are the nearest (one unit less or more is farther). */
+    static const struct { rnl_cell cell; int hidden; size_t count, below, above; } text1[] = {
+        {RNL_CELL_LSTM, 128, 231680, 0, 0}, {RNL_CELL_GRU, 150, 232650, 229758, 235560},
+        {RNL_CELL_TANH, 267, 231756, 230090, 233428}};
+    for (size_t k = 0; k < sizeof text1 / sizeof *text1; k++) {
+        CHECK(rnl_default_hidden(text1[k].cell, RNL_APPLY_TEXT) == text1[k].hidden, "%s text size %d, expected %d",
+              rnl_cell_name(text1[k].cell), rnl_default_hidden(text1[k].cell, RNL_APPLY_TEXT), text1[k].hidden);
+        rnl_config s = {text1[k].cell, RNL_VARIANT_PAPER, RNL_HEAD_SOFTMAX, 2, 65, text1[k].hidden, 65, 0};
+        check_recurrent(&s, text1[k].count, "text");
+        if (!text1[k].below) continue;
+        const long budget = 231680, d = labs((long)text1[k].count - budget);
+        CHECK(labs((long)text1[k].below - budget) > d && labs((long)text1[k].above - budget) > d,
+              "text %s-%d is the nearest size to the budget", rnl_cell_name(s.cell), s.hidden);
+        s.hidden = text1[k].hidden - 1;
+        check_recurrent(&s, text1[k].below, "text, one unit less");
+        s.hidden = text1[k].hidden + 1;
+        check_recurrent(&s, text1[k].above, "text, one unit more");
+    }
+    CHECK(rnl_default_hidden(RNL_CELL_GRU, RNL_APPLY_MUSIC) == 46 && rnl_default_hidden(RNL_CELL_GRU, RNL_APPLY_SPEECH) == 227 &&
+          rnl_default_hidden(RNL_CELL_GRU, RNL_APPLY_TASKS) == 0, "Table 1 by task bit");
     const rnl_real *p = rnl_model_params(m);
     for (int i = 0; i < rnl_model_ntensors(m); i++) {
         const rnl_tensor *t = rnl_model_tensor(m, i);

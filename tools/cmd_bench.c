@@ -49,10 +49,11 @@ static const struct {
     const char *name;
     rnl_head head;
     int input, output, mixtures; /* input: the default of --input (music and text: O = I) */
+    unsigned table1;             /* the RNL_APPLY_ task bit of its Table 1 sizes */
 } TASKS[] = {
-    [BENCH_MUSIC] = {"music", RNL_HEAD_BERNOULLI, 88, 88, 0},
-    [BENCH_SPEECH] = {"speech", RNL_HEAD_MOG, RNL_SPEECH_IN, RNL_SPEECH_OUT, RNL_SPEECH_K},
-    [BENCH_TEXT] = {"text", RNL_HEAD_SOFTMAX, 65, 65, 0},
+    [BENCH_MUSIC] = {"music", RNL_HEAD_BERNOULLI, 88, 88, 0, RNL_APPLY_MUSIC},
+    [BENCH_SPEECH] = {"speech", RNL_HEAD_MOG, RNL_SPEECH_IN, RNL_SPEECH_OUT, RNL_SPEECH_K, RNL_APPLY_SPEECH},
+    [BENCH_TEXT] = {"text", RNL_HEAD_SOFTMAX, 65, 65, 0, RNL_APPLY_TEXT},
 };
 _Static_assert(sizeof TASKS / sizeof TASKS[0] == BENCH_TASK_COUNT, "one row per bench task");
 
@@ -140,7 +141,7 @@ int cmd_bench(int argc, char **argv) {
         if (!cli_given(argc, argv, 2, "--weight-noise")) noise = 0;
     }
     if (cpu && threads != 1) return cli_fail(rnl_fail(RNL_ERR_USAGE, "bench: --cpu-time needs --threads 1"));
-    if (hidden == 0) hidden = rnl_default_hidden(cell, task == BENCH_SPEECH);
+    if (hidden == 0) hidden = rnl_default_hidden(cell, TASKS[task].table1);
     double (*clock_fn)(void) = cpu ? thread_cpu_seconds : rnl_now;
     rnl_set_threads(threads);
     const int output = task == BENCH_SPEECH ? TASKS[task].output : input;

@@ -32,7 +32,8 @@ const rnl_option rnl_train_options[] = {
     {"layers", RNL_OPT_INT, T_(layers), 1, 16, 1, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "stacked recurrent layers"},
     {"hidden", RNL_OPT_INT, T_(hidden), 0, 65536, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
-     "hidden units (0 = Table 1: music tanh 100, gru 46, lstm 36; speech 400, 227, 195)"},
+     "hidden units (0 = Table 1's size, of equal parameter budget: music tanh 100, gru 46, lstm 36; "
+     "speech 400, 227, 195; text 267, 150, 128, char-rnn's 2 x 128 LSTM's budget, docs/TEXT.md)"},
     {"protocol", RNL_OPT_CHOICE, T_(protocol), 0, 0, 0, "paper", "paper|authors", RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
      0, "defaults of the options not given: paper (the rows' defaults; --lr from the grid) or authors (the released "
      "code: --rmsprop authors --rms-floor 0.01 --step-clip 1 --clip 0 --lr 0.001 --lr-decay-epochs 500 --loss-weight "
@@ -107,7 +108,7 @@ const int rnl_search_noptions = (int)(sizeof rnl_search_options / sizeof *rnl_se
 /* The grid's own settings; each of its searches takes the rows above not set by the grid. */
 const rnl_option rnl_grid_options[] = {
     {"datasets", RNL_OPT_TEXT, G_(datasets), 0, 0, 0, "jsb,nottingham,musedata,piano", NULL, RNL_APPLY_ALL, NULL,
-     RNL_ROLE_FIXED, 0, "comma-separated data sets (names, .mat files or speech directories)"},
+     RNL_ROLE_FIXED, 0, "comma-separated data sets (names, .mat files, speech directories or text files)"},
     {"cells", RNL_OPT_TEXT, G_(cells), 0, 0, 0, "tanh,gru,lstm", NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "comma-separated units"},
     {"seeds", RNL_OPT_INT, G_(seeds), 1, 1000, 3, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
@@ -484,14 +485,15 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks) {
     return RNL_OK;
 }
 
-/* Text's defaults (char-rnn's; options.h). clip: char-rnn clamps each gradient element at 5,
+/* Text's defaults (char-rnn's; options.h). The size is not one of them: hidden 0 is Table 1's
+ * text size of the unit (TABLE1 below; LSTM 128, char-rnn's). clip: char-rnn clamps each gradient element at 5,
  * rnnlab's clip is the global norm, also 5 here. */
 typedef struct {
     const char *key, *value;
 } task_default;
 static const task_default TEXT_DEFAULTS[] = {
-    {"cell", "lstm"}, {"layers", "2"},    {"hidden", "128"},      {"bptt", "50"},       {"batch", "50"},
-    {"lr", "0.002"},  {"momentum", "0"}, {"weight_noise", "0"}, {"max_epochs", "50"}, {"clip", "5"},
+    {"cell", "lstm"},     {"layers", "2"},     {"bptt", "50"},   {"batch", "50"},      {"lr", "0.002"},
+    {"momentum", "0"},    {"weight_noise", "0"}, {"max_epochs", "50"}, {"clip", "5"},
 };
 
 const char *rnl_option_task_default(const rnl_option *o, unsigned task) {
@@ -512,16 +514,33 @@ rnl_status rnl_train_task_defaults(rnl_train_opts *o, unsigned task) {
     return RNL_OK;
 }
 
-/* Table 1 of the paper: units of equal parameter budget per task ([cell][music, speech]). */
-static const int TABLE1[][2] = {
-    [RNL_CELL_TANH] = {100, 400},
-    [RNL_CELL_GRU] = {46, 227},
-    [RNL_CELL_LSTM] = {36, 195},
+/* Table 1's sizes: units of equal recurrent-parameter budget per task, [cell][task]. Music and
+ * speech are the paper's Table 1. Text is rnnlab's choice, char-rnn's default model being the
+ * budget: a 2-layer LSTM of 128 units on Tiny Shakespeare's 65 symbols. Recurrent parameters
+ * as Table 1 counts them (input and recurrent weights, biases, LSTM peepholes), I = 65 inputs,
+ * 2 layers (the second layer's input is the first's H):
+ *   LSTM  4(IH + H^2 + H) + 3H + 4(2H^2 + H) + 3H = 12H^2 + 4IH + 14H;  H = 128: 231,680
+ *   GRU   3(IH + H^2 + H) + 3(2H^2 + H)          =  9H^2 + 3IH + 6H;   H = 150: 232,650 (+0.42 %;
+ *         H = 149: 229,758, -0.83 %)
+ *   tanh  (IH + H^2 + H) + (2H^2 + H)             =  3H^2 + IH + 2H;    H = 267: 231,756 (+0.03 %;
+ *         H = 266: 230,090, -0.69 %)
+ * (tests/test_train.c checks these counts against the built models). */
+enum { TASK_MUSIC, TASK_SPEECH, TASK_TEXT, TASK_COUNT };
+static const int TABLE1[][TASK_COUNT] = {
+    [RNL_CELL_TANH] = {[TASK_MUSIC] = 100, [TASK_SPEECH] = 400, [TASK_TEXT] = 267},
+    [RNL_CELL_GRU] = {[TASK_MUSIC] = 46, [TASK_SPEECH] = 227, [TASK_TEXT] = 150},
+    [RNL_CELL_LSTM] = {[TASK_MUSIC] = 36, [TASK_SPEECH] = 195, [TASK_TEXT] = 128},
 };
 _Static_assert(sizeof TABLE1 / sizeof *TABLE1 == RNL_CELL_COUNT, "Table 1 has a row per unit");
+/* Column k is the task of bit 1 << k: music, speech, text. */
+_Static_assert(RNL_APPLY_MUSIC == 1u << TASK_MUSIC && RNL_APPLY_SPEECH == 1u << TASK_SPEECH &&
+               RNL_APPLY_TEXT == 1u << TASK_TEXT && RNL_APPLY_TASKS == (1u << TASK_COUNT) - 1,
+               "Table 1 has a column per task bit");
 
-int rnl_default_hidden(rnl_cell c, int speech) {
-    return (int)c >= 0 && c < RNL_CELL_COUNT ? TABLE1[c][speech ? 1 : 0] : 0;
+int rnl_default_hidden(rnl_cell c, unsigned task) {
+    for (int k = 0; k < TASK_COUNT; k++)
+        if (task == 1u << k) return (int)c >= 0 && c < RNL_CELL_COUNT ? TABLE1[c][k] : 0;
+    return 0;
 }
 
 /* The learning rate the paper's grid chose for each data set and unit: the `lr` column of

@@ -207,7 +207,7 @@ rnl_status rnl_train_options_read(const char *path, rnl_train_opts *o);
 rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks);
 
 /* A task's own defaults, where they differ from the rows' (the paper's): text takes
- * char-rnn's (a 2-layer LSTM of 128 units, windows of 50 steps, 50 streams, RMSProp lr 2e-3
+ * char-rnn's (a 2-layer LSTM, its size Table 1's text size, 128 units, windows of 50 steps, 50 streams, RMSProp lr 2e-3
  * decay 0.95 without momentum, no weight noise, 50 epochs). rnl_train_task_defaults sets them
  * in every row the caller did not give (its bit in o->given) and that still holds the row's
  * default; a fresh run calls it once the data set's task is known (a resumed run has its
@@ -216,9 +216,11 @@ rnl_status rnl_train_options_check(const rnl_train_opts *o, unsigned tasks);
 rnl_status rnl_train_task_defaults(rnl_train_opts *o, unsigned task);
 const char *rnl_option_task_default(const rnl_option *o, unsigned task);
 
-/* Table 1's size for a unit and task (music tanh 100, GRU 46, LSTM 36; speech 400, 227,
- * 195); 0 for an impossible unit. */
-int rnl_default_hidden(rnl_cell c, int speech);
+/* Table 1's size for a unit and task (one RNL_APPLY_ task bit): units of equal recurrent-
+ * parameter budget, music tanh 100, GRU 46, LSTM 36; speech 400, 227, 195 (the paper's);
+ * text 267, 150, 128 (char-rnn's 2-layer LSTM of 128 on 65 symbols: options.c, docs/TEXT.md).
+ * 0 for an impossible unit or task. */
+int rnl_default_hidden(rnl_cell c, unsigned task);
 
 /* The learning rate the paper's grid chose for data set `data` (a name: jsb, nottingham,
  * musedata, piano) and unit c (docs/results/table2.csv); the lr row's default (1e-3) for any

@@ -20,6 +20,7 @@
 #endif
 
 #include "data/dataroot.h"
+#include "data/dataset.h"
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "io/util.h"
@@ -67,14 +68,17 @@ static rnl_status read_summary(rnl_run *r, const char *path) {
     return st;
 }
 
-/* Table 1's size for o's unit and task (the task from the data: a directory is speech). */
+/* Table 1's size for o's unit and task (the task from the data: a directory is speech, a text
+ * file text, the rest music). */
 static rnl_status table1_hidden(const rnl_train_opts *o, int *hidden) {
     char path[4200];
     struct stat sb;
-    rnl_status st = rnl_data_resolve(o->data, o->data_root[0] ? o->data_root : NULL, path, sizeof path);
+    const char *root = o->data_root[0] ? o->data_root : NULL;
+    rnl_status st = rnl_data_resolve(o->data, root, path, sizeof path);
     if (st) return st;
     const int speech = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
-    if (!(*hidden = rnl_default_hidden(o->cell, speech)))
+    const unsigned task = speech ? RNL_APPLY_SPEECH : rnl_dataset_is_text(o->data, root) ? RNL_APPLY_TEXT : RNL_APPLY_MUSIC;
+    if (!(*hidden = rnl_default_hidden(o->cell, task)))
         return rnl_fail(RNL_ERR_INTERNAL, "%s: no Table 1 size for unit %d", o->out, (int)o->cell);
     return RNL_OK;
 }

@@ -193,7 +193,7 @@ static rnl_status setup(rnl_trainer *r, int fresh) {
     if (r->data->fill_range && o->bptt < 1)
         return rnl_fail(RNL_ERR_USAGE, "--bptt 0: %s data trains in windows of a stream, --bptt must be at least 1 "
                         "(its default: 50)", r->data->kind);
-    if (o->hidden == 0 && !(o->hidden = rnl_default_hidden(o->cell, speech)))
+    if (o->hidden == 0 && !(o->hidden = rnl_default_hidden(o->cell, task)))
         return rnl_fail(RNL_ERR_INTERNAL, "train: no Table 1 size for unit %d", (int)o->cell);
     rnl_config c = {o->cell, o->variant, r->data->head, o->layers,
                     r->data->input, o->hidden, r->data->output, r->data->mixtures};
