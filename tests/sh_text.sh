@@ -7,7 +7,12 @@
 # - extending a run with --resume --max-epochs equals one run, bit for bit;
 # - the same seed samples the same bytes, to standard output or --out; another seed others;
 #   the prime comes first; the length is prime + --chars; the temperature changes the draws;
-# - a search's trials take the text defaults; bench --task text runs char-rnn's shape.
+# - a search's trials take the text defaults; bench --task text runs char-rnn's shape;
+# - without --hidden a text run takes its unit's Table 1 text size (GRU 150);
+# - reproduce on a text file: every unit at its text size with the text defaults, Table 1's
+#   text rows (sizes and parameter counts, counted here by hand), Table 2's rows in nats and
+#   bits per character (recomputed with numpy from the seed runs' summary.json) and the
+#   figure's data in bits per character (from their metrics.csv).
 . tests/lib.sh
 D=${RNNLAB_DATA:-../shared/data}
 head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/s.txt"
@@ -75,4 +80,82 @@ done
 j=$("$R" bench --task text --hidden 8 --seconds 0.05 --json)
 printf '%s' "$j" | grep -q '"task": "text", "cell": "lstm"' && printf '%s' "$j" | grep -q '"layers": 2, "batch": 50, "seq_len": 50, "input": 65' &&
     printf '%s' "$j" | grep -qE '"train_steps_per_s": [1-9]' && ok || bad "bench --task text: $j"
+# Table 1's text size without --hidden (GRU 150, equal budget with char-rnn's LSTM 2 x 128).
+head -c 3000 "$T/s.txt" > "$T/t.txt"
+"$R" train --data "$T/t.txt" --cell gru --max-epochs 1 --out "$T/g150" --quiet >/dev/null 2>&1 || bad "gru without --hidden failed"
+[ "$(opt "$T/g150" hidden)" = '"hidden": 150' ] && [ "$(opt "$T/g150" layers)" = '"layers": 2' ] && ok ||
+    bad "gru without --hidden: $(opt "$T/g150" hidden), $(opt "$T/g150" layers)"
+
+# reproduce on a text file of 3,000 bytes: 1 trial and 2 seed runs of 1 epoch per unit.
+"$R" reproduce --out "$T/grid" --datasets "$T/t.txt" --trials 1 --seeds 2 --max-epochs 1 --jobs 2 --quiet >/dev/null 2>"$T/err"
+rc=$?
+check '[ $rc -eq 0 ]' "text reproduce exited $rc: $(cat "$T/err")"
+for u in tanh:267 gru:150 lstm:128; do
+    for r in trial-01 seed-1 seed-2; do
+        d="$T/grid/t-${u%:*}/$r"
+        [ "$(opt "$d" cell)" = "\"cell\": \"${u%:*}\"" ] && [ "$(opt "$d" hidden)" = "\"hidden\": ${u#*:}" ] &&
+            [ "$(opt "$d" bptt)" = '"bptt": 50' ] && [ "$(opt "$d" momentum)" = '"momentum": 0' ] && ok ||
+            bad "reproduce $d: $(cat "$d/options.json")"
+    done
+done
+/usr/bin/python3 - "$T/grid" "$T/t.txt" <<'PY' > "$T/pycheck" 2>&1
+import csv, json, math, sys
+import numpy as np
+g, txt = sys.argv[1:3]
+data = open(txt, "rb").read()
+V = len(set(data[: int(len(data) * 0.9)]))  # the training split's distinct bytes
+# Recurrent parameters of 2 layers on V inputs, as Table 1 counts them (peepholes 3H).
+count = {"lstm": lambda H: 4 * (V * H + H * H + H) + 3 * H + 4 * (2 * H * H + H) + 3 * H,
+         "gru": lambda H: 3 * (V * H + H * H + H) + 3 * (2 * H * H + H),
+         "tanh": lambda H: (V * H + H * H + H) + (2 * H * H + H)}
+size = {"tanh": 267, "gru": 150, "lstm": 128}
+title = {"tanh": "tanh", "gru": "GRU", "lstm": "LSTM"}
+fails = 0
+def close(a, b, what, tol=2e-6):
+    global fails
+    if not abs(a - b) <= tol * max(1, abs(b)):
+        print("mismatch", what, a, b); fails += 1
+t1 = open(g + "/table1.md").read()
+t2 = open(g + "/table2.md").read()
+rows = list(csv.DictReader(open(g + "/table2.csv")))
+md = {"nats per character": [], "bits per character": []}
+for row in rows:
+    u = row["cell"]
+    runs = [json.load(open("%s/t-%s/seed-%d/summary.json" % (g, u, k))) for k in (1, 2)]
+    H = size[u]
+    if runs[0]["hidden"] != H or runs[0]["params_recurrent"] != count[u](H):
+        print("summary", u, runs[0]["hidden"], runs[0]["params_recurrent"], count[u](H)); fails += 1
+    want = "| text | %s | %d | %d | %d |" % (title[u], H, count[u](H), runs[0]["params_total"])
+    if want not in t1: print("table1 lacks", want); fails += 1
+    if int(row["hidden"]) != H or int(row["params_recurrent"]) != count[u](H): print("csv size", row); fails += 1
+    cells = {}
+    for split in ("train", "valid", "test"):
+        x = np.array([s[split + "_nll"] for s in runs])
+        close(float(row[split + "_mean"]), x.mean(), u + " " + split + " nats mean")
+        close(float(row[split + "_std"]), x.std(ddof=1), u + " " + split + " nats std", 1e-4)
+        b = x / math.log(2)
+        close(float(row[split + "_bpc_mean"]), b.mean(), u + " " + split + " bpc mean")
+        close(float(row[split + "_bpc_std"]), b.std(ddof=1), u + " " + split + " bpc std", 1e-4)
+        cells[split] = (x, b)
+    for unit, k in (("nats per character", 0), ("bits per character", 1)):
+        tr, te = cells["train"][k], cells["test"][k]
+        md[unit].append("%.2f ± %.2f / %.2f ± %.2f" % (tr.mean(), tr.std(ddof=1), te.mean(), te.std(ddof=1)))
+for unit, cols in md.items():
+    line = [l for l in t2.splitlines() if l.startswith("| t (rnnlab, %s) |" % unit)]
+    got = [c.strip().replace("**", "") for c in line[0].split("|")[2:-1]] if line else None
+    if got != cols: print("table2.md", unit, got, cols); fails += 1
+# The figure's data: per epoch the seed runs' train and valid bits per character, mean, min, max.
+blocks = open(g + "/fig-t.dat").read().split("\n\n\n")
+for i, u in enumerate(("tanh", "gru", "lstm")):
+    got = np.array([[float(v) for v in l.split()] for l in blocks[i].splitlines() if l and not l.startswith("#")])
+    m = [np.loadtxt("%s/t-%s/seed-%d/metrics.csv" % (g, u, k), delimiter=",", skiprows=1, ndmin=2) for k in (1, 2)]
+    tr = [a[0, 3] / math.log(2) for a in m]
+    va = [a[0, 4] / math.log(2) for a in m]
+    want = np.array([[1, np.mean([a[0, 2] for a in m]), np.mean(tr), min(tr), max(tr), np.mean(va), min(va), max(va)]])
+    if got.shape != want.shape or not np.allclose(got, want, rtol=1e-7, atol=1e-6):
+        print("figure", u, got.tolist(), want.tolist()); fails += 1
+print("rows", len(rows), "fails", fails)
+PY
+check 'grep -q "^rows 3 fails 0$" "$T/pycheck"' "text reproduce's tables and figure: $(cat "$T/pycheck")"
+check 'grep -q "bits per character" "$T/grid/fig-t.gp"' "the text figure is not in bits per character"
 summary

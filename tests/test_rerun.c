@@ -321,11 +321,12 @@ static void test_grid(const char *tmp) {
     free(r1);
 }
 
-/* Data set tags: a name is itself, a path its base name without ".mat". */
+/* Data set tags: a name is itself, a path its base name without ".mat" or ".txt". */
 static void test_tags(void) {
     static const char *const cases[][2] = {
         {"jsb", "jsb"}, {"/x/mine.mat", "mine"}, {"mine.mat", "mine"}, {"data/speech/", "speech"},
-        {"./a/b.c.mat", "b.c"}, {"x/.mat", ".mat"},
+        {"./a/b.c.mat", "b.c"}, {"x/.mat", ".mat"}, {"/x/plays.txt", "plays"}, {"plays.txt", "plays"},
+        {"tinyshakespeare", "tinyshakespeare"},
     };
     char tag[64];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -118,15 +118,17 @@ typedef struct {
     int band;        /* draw the lo-hi band */
 } series;
 
-/* The y value a figure draws for an NLL in nats per step: the NLL itself, or for speech bits
- * per sample of the 16-bit signal (out > 0: O samples per step, std of the training split). */
+/* The y value a figure draws for an NLL in nats per step: the NLL itself, for speech bits per
+ * sample of the 16-bit signal (out > 0: O samples per step, std of the training split), for
+ * text bits per character (nats / ln 2). */
 typedef struct {
     int out;
     double std;
+    int text;
 } y_units;
 
 static double y_of(const y_units *u, double nll) {
-    return u->out > 0 ? rnl_speech_bits_per_sample(nll, u->out, u->std) : nll;
+    return u->out > 0 ? rnl_speech_bits_per_sample(nll, u->out, u->std) : u->text ? nll / log(2.0) : nll;
 }
 
 /* Seed runs c[0..k-1] as one series: at every epoch all k runs reached (1 .. the shortest
@@ -386,7 +388,7 @@ rnl_status rnl_figure_write(const rnl_grid_results *g, int d, int *gnuplot_missi
     series s[MAX_CELLS];
     int ns = 0;
     const rnl_grid_speech *sp = &g->speech[d];
-    const y_units u = {sp->speech ? sp->output : 0, sp->std};
+    const y_units u = {sp->speech ? sp->output : 0, sp->std, g->text[d]};
     curve *c = calloc((size_t)g->seeds, sizeof *c);
     rnl_status st = c ? RNL_OK : rnl_fail(RNL_ERR_NOMEM, "figure: out of memory");
     for (int ci = 0; ci < g->nc && !st; ci++) {
@@ -427,7 +429,8 @@ rnl_status rnl_figure_write(const rnl_grid_results *g, int d, int *gnuplot_missi
     if (!st) {
         rnl_buf b = {0};
         rnl_buf_printf(&b, "%s", header);
-        gp_yaxis(&b, s, ns, !u.out, u.out ? "bits per sample of the 16-bit signal" : "NLL per frame (nats)");
+        gp_yaxis(&b, s, ns, !u.out,
+                 u.out ? "bits per sample of the 16-bit signal" : u.text ? "bits per character" : "NLL per frame (nats)");
         st = b.oom ? rnl_fail(RNL_ERR_NOMEM, "figure: out of memory")
                    : draw(&f, s, ns, b.p, heading, 2, S_EPOCH, 1500, 600, gnuplot_missing);
         rnl_buf_free(&b);
@@ -451,7 +454,7 @@ rnl_status rnl_figure_plot(const char *const *runs, int n, const char *out, int 
     }
     series *s = calloc((size_t)n, sizeof *s);
     if (!s) return rnl_fail(RNL_ERR_NOMEM, "plot: out of memory");
-    const y_units u = {0, 1};
+    const y_units u = {0, 1, 0};
     rnl_status st = RNL_OK;
     int ns = 0;
     for (; ns < n && !st; ns++) {

@@ -32,6 +32,7 @@ typedef struct {
     rnl_run *runs;                  /* [nd * nc * per] */
     rnl_lock *lock[1 + MAX_LIST * MAX_LIST]; /* out, then every search's directory */
     rnl_grid_speech speech[MAX_LIST]; /* per data set: its speech units and baseline (music: 0) */
+    int text[MAX_LIST];             /* per data set: 1 for text (its runs take the text defaults) */
     rnl_grid_results res;           /* the view of the runs for tables and figures */
     const rnl_runs_sink *sink;
     int gnuplot_missing;
@@ -62,16 +63,17 @@ static rnl_status split_list(const char *s, const char *what, char *buf, size_t 
 
 rnl_status rnl_grid_tag(const char *data, char *out, size_t n) {
     size_t len = strlen(data);
-    const int is_path = strchr(data, '/') || (len >= 4 && strcmp(data + len - 4, ".mat") == 0);
+    const int ext = len >= 4 && (strcmp(data + len - 4, ".mat") == 0 || strcmp(data + len - 4, ".txt") == 0);
+    const int is_path = strchr(data, '/') || ext;
     const char *b = data;
     if (is_path) {
-        /* The base name: after the last '/' that is not at the end, without ".mat". */
+        /* The base name: after the last '/' that is not at the end, without ".mat" or ".txt". */
         while (len > 0 && data[len - 1] == '/') len--;
         size_t start = len;
         while (start > 0 && data[start - 1] != '/') start--;
         b = data + start;
         len -= start;
-        if (len > 4 && strncmp(b + len - 4, ".mat", 4) == 0) len -= 4;
+        if (len > 4 && (strncmp(b + len - 4, ".mat", 4) == 0 || strncmp(b + len - 4, ".txt", 4) == 0)) len -= 4;
     }
     if (len == 0 || (len == 1 && b[0] == '.') || (len == 2 && b[0] == '.' && b[1] == '.'))
         return rnl_fail(RNL_ERR_USAGE, "--datasets: '%s' has no base name to name its runs by", data);
@@ -256,6 +258,9 @@ static rnl_status prepare_group(grid *g, int gi) {
     *s = o->search;
     snprintf(s->train.data, sizeof s->train.data, "%s", g->data[d]);
     s->train.cell = g->cells[c];
+    /* The grid gives data and cell: a task's defaults (text: cell lstm) must not replace them. */
+    for (int k = 0; k < rnl_train_noptions; k++)
+        if (rnl_train_options[k].set_by & RNL_SET_BY_GRID) s->train.given |= 1ull << k;
     char name[TAG_MAX + 16];
     snprintf(name, sizeof name, "%s-%s", g->tag[d], rnl_cell_name(g->cells[c]));
     rnl_status st = rnl_path_join(s->out, sizeof s->out, o->out, name);
@@ -305,6 +310,7 @@ rnl_status rnl_reproduce(const rnl_reproduce_opts *o, const char *exe, const rnl
         st = rnl_data_resolve(g->data[d], o->search.train.data_root[0] ? o->search.train.data_root : NULL, path,
                               sizeof path);
         if (!st) st = grid_speech(g, d, path);
+        g->text[d] = !st && rnl_dataset_is_text(g->data[d], o->search.train.data_root[0] ? o->search.train.data_root : NULL);
     }
     if (!st) st = rnl_dir_lock(o->out, "reproduce", &g->lock[0]);
     if (!st) st = rnl_reproduce_check(o);
@@ -318,7 +324,7 @@ rnl_status rnl_reproduce(const rnl_reproduce_opts *o, const char *exe, const rnl
     for (int gi = 0; gi < G && !st; gi++) st = prepare_group(g, gi);
     if (!st) st = rnl_reproduce_write_config(o);
     g->res = (rnl_grid_results){g->nd, g->nc, g->data, g->tags, g->cells, T, o->seeds, g->per, g->runs,
-                                o->search.log_lo, o->search.log_hi, o->out, g->speech};
+                                o->search.log_lo, o->search.log_hi, o->out, g->speech, g->text};
     if (!st)
         rnl_runs_say(sink, RNL_RUNS_NOTE, "reproduce: %d data set(s) x %d unit(s): %d search trials + %d seed runs "
                      "each, %d at a time, into %s", g->nd, g->nc, T, o->seeds, o->search.jobs, o->out);

@@ -6,7 +6,8 @@
  * options, the searches' FIXED options and the template's stored options; a rerun with any
  * of them changed is refused), <tag>-<unit>/ (a search: search.json, trial-NN/, and the seed
  * runs seed-K/), table1.md, table2.md, table2.csv and, with gnuplot, fig-<tag>.png/.svg. A data
- * set's tag is its name, or for a path its base name without ".mat" (/x/mine.mat -> mine). */
+ * set's tag is its name, or for a path its base name without ".mat" or ".txt" (/x/mine.mat ->
+ * mine, /x/plays.txt -> plays). */
 #ifndef RNL_GRID_H
 #define RNL_GRID_H
 

@@ -43,20 +43,26 @@ static const paper_row *paper_row_for(const char *data) {
     return NULL;
 }
 
+/* The tasks of Table 1, in its order; a data set's task is that of its runs (grid_task). */
+enum { TASK_MUSIC, TASK_SPEECH, TASK_TEXT, TASK_COUNT };
+static const char *const TASK_NAME[] = {[TASK_MUSIC] = "music", [TASK_SPEECH] = "speech", [TASK_TEXT] = "text"};
+_Static_assert(sizeof TASK_NAME / sizeof *TASK_NAME == TASK_COUNT, "a name per task");
+
 /* How a unit appears in the tables. */
 typedef struct {
-    const char *title;        /* "GRU" */
-    int col;                  /* its column of paper_row */
-    int paper_units;          /* the paper's Table 1: units ... */
-    const char *paper_params; /* ... and parameters */
+    const char *title;                    /* "GRU" */
+    int col;                              /* its column of paper_row */
+    const char *paper[TASK_COUNT];        /* Table 1's units and parameters: the paper's for music
+                                           * and speech, the budget rnnlab chose for text */
 } cell_look;
 
 /* Indexed by rnl_cell: a new unit without its row fails the static assert; a value outside
- * the enum is an internal error. */
+ * the enum is an internal error. Text: char-rnn's 2-layer LSTM of 128 on 65 symbols is the
+ * budget, 231,680 recurrent parameters (src/run/options.c TABLE1, docs/TEXT.md). */
 static const cell_look LOOKS[] = {
-    [RNL_CELL_TANH] = {"tanh", 0, 100, "≈20.1 K"},
-    [RNL_CELL_GRU] = {"GRU", 1, 46, "≈20.2 K"},
-    [RNL_CELL_LSTM] = {"LSTM", 2, 36, "≈19.8 K"},
+    [RNL_CELL_TANH] = {"tanh", 0, {"100 units, ≈20.1 K", "400 units, ≈168.4 K", "— (rnnlab: 2 × 267, budget 231,680)"}},
+    [RNL_CELL_GRU] = {"GRU", 1, {"46 units, ≈20.2 K", "227 units, ≈168.9 K", "— (rnnlab: 2 × 150, budget 231,680)"}},
+    [RNL_CELL_LSTM] = {"LSTM", 2, {"36 units, ≈19.8 K", "195 units, ≈169.1 K", "— (char-rnn: 2 × 128, 231,680)"}},
 };
 _Static_assert(sizeof LOOKS / sizeof *LOOKS == RNL_CELL_COUNT, "a row per unit");
 
@@ -136,9 +142,20 @@ static seed_stats group_stats(const rnl_grid_results *g, const rnl_run *r) {
 
 /* ================================================================ speech ============ */
 
-/* The seed runs' train, valid and test NLL as bits per sample of the 16-bit signal, mean and
- * sample standard deviation over the runs (each run's NLL converted, then averaged). */
-static seed_stats speech_bits_stats(const rnl_grid_results *g, const rnl_run *r, const rnl_grid_speech *sp) {
+/* An NLL in nats per step in bits: per sample of the 16-bit signal (speech), per character
+ * (text: nats / ln 2). */
+typedef double (*bits_fn)(double nll, const rnl_grid_speech *sp);
+static double speech_bits(double nll, const rnl_grid_speech *sp) {
+    return rnl_speech_bits_per_sample(nll, sp->output, sp->std);
+}
+static double text_bits(double nll, const rnl_grid_speech *sp) {
+    (void)sp;
+    return nll / log(2.0);
+}
+
+/* The seed runs' train, valid and test NLL in bits (bits(nll, sp)), mean and sample standard
+ * deviation over the runs (each run's NLL converted, then averaged). */
+static seed_stats bits_stats(const rnl_grid_results *g, const rnl_run *r, bits_fn bits, const rnl_grid_speech *sp) {
     seed_stats s;
     double b[3][256];
     int n = 0;
@@ -146,7 +163,7 @@ static seed_stats speech_bits_stats(const rnl_grid_results *g, const rnl_run *r,
         const rnl_run *x = &r[g->trials + j];
         if (x->state != RNL_RUN_OK) continue;
         const double nll[3] = {x->train_nll, x->valid_nll, x->test_nll};
-        for (int k = 0; k < 3; k++) b[k][n] = rnl_speech_bits_per_sample(nll[k], sp->output, sp->std);
+        for (int k = 0; k < 3; k++) b[k][n] = bits(nll[k], sp);
         n++;
     }
     s.n = n;
@@ -154,6 +171,27 @@ static seed_stats speech_bits_stats(const rnl_grid_results *g, const rnl_run *r,
     mean_std(b[1], n, &s.valid_m, &s.valid_s);
     mean_std(b[2], n, &s.test_m, &s.test_s);
     return s;
+}
+
+/* Data set d's row of the seed runs in bits, train / test mean ± std, the best test bold:
+ * "| title (rnnlab, bits per <what>) |". */
+static void bits_row(rnl_buf *md, const rnl_grid_results *g, int d, bits_fn bits, const char *what) {
+    seed_stats bs[MAX_CELLS];
+    int best_c = -1;
+    for (int c = 0; c < g->nc; c++) {
+        bs[c] = bits_stats(g, rnl_grid_group(g, d, c), bits, &g->speech[d]);
+        if (bs[c].n && (best_c < 0 || bs[c].test_m < bs[best_c].test_m)) best_c = c;
+    }
+    rnl_buf_printf(md, "| %s (rnnlab, bits per %s) |", rnl_report_data_title(g, d), what);
+    for (int c = 0; c < g->nc; c++) {
+        const char *bo = c == best_c ? "**" : "";
+        if (bs[c].n)
+            rnl_buf_printf(md, " %.2f ± %.2f / %s%.2f ± %.2f%s |", bs[c].train_m, bs[c].train_s, bo, bs[c].test_m,
+                           bs[c].test_s, bo);
+        else
+            rnl_buf_printf(md, " — |");
+    }
+    rnl_buf_printf(md, "\n");
 }
 
 /* Index among look[0..nc-1] of the lowest test value of row p (-1: none). */
@@ -169,22 +207,7 @@ static int paper_best_of(const paper_row *p, const cell_look *const *look, int n
 static void speech_rows(rnl_buf *md, rnl_buf *notes, const rnl_grid_results *g, int d, const cell_look *const *look) {
     const rnl_grid_speech *sp = &g->speech[d];
     const char *title = rnl_report_data_title(g, d);
-    seed_stats bs[MAX_CELLS];
-    int best_c = -1;
-    for (int c = 0; c < g->nc; c++) {
-        bs[c] = speech_bits_stats(g, rnl_grid_group(g, d, c), sp);
-        if (bs[c].n && (best_c < 0 || bs[c].test_m < bs[best_c].test_m)) best_c = c;
-    }
-    rnl_buf_printf(md, "| %s (rnnlab, bits per sample) |", title);
-    for (int c = 0; c < g->nc; c++) {
-        const char *bo = c == best_c ? "**" : "";
-        if (bs[c].n)
-            rnl_buf_printf(md, " %.2f ± %.2f / %s%.2f ± %.2f%s |", bs[c].train_m, bs[c].train_s, bo, bs[c].test_m,
-                           bs[c].test_s, bo);
-        else
-            rnl_buf_printf(md, " — |");
-    }
-    rnl_buf_printf(md, "\n");
+    bits_row(md, g, d, speech_bits, "sample");
     for (int k = 0; k < NPAPER_SPEECH; k++) {
         const paper_row *p = &PAPER_SPEECH[k];
         const int pb = paper_best_of(p, look, g->nc);
@@ -217,12 +240,42 @@ static void speech_rows(rnl_buf *md, rnl_buf *notes, const rnl_grid_results *g, 
     "paper_a_train,paper_a_test,paper_b_train,paper_b_test"
 #define SPEECH_CSV_COLUMNS 16
 
+/* A text data set's row under its nats row: bits per character, and its note into `notes`. */
+static void text_rows(rnl_buf *md, rnl_buf *notes, const rnl_grid_results *g, int d) {
+    bits_row(md, g, d, text_bits, "character");
+    rnl_buf_printf(notes,
+                   "\n%s (text): the first row is the NLL in nats per predicted character (the softmax head; each "
+                   "split evaluated as one stream, the state carried throughout), the second the same NLL in bits "
+                   "per character, nats / ln 2. Every run takes the text defaults (char-rnn's: 2 layers, --bptt 50, "
+                   "--batch 50, no momentum, no weight noise, --clip 5, 50 epochs; docs/TEXT.md) at its unit's "
+                   "Table 1 size; the paper has no text task.\n",
+                   rnl_report_data_title(g, d));
+}
+
+/* The CSV columns a text row adds (bits per character of the seed runs); empty otherwise. */
+#define TEXT_CSV_HEADER ",train_bpc_mean,train_bpc_std,valid_bpc_mean,valid_bpc_std,test_bpc_mean,test_bpc_std"
+#define TEXT_CSV_COLUMNS 6
+
+static void text_csv(rnl_buf *csv, const rnl_grid_results *g, int d, int c) {
+    double v[TEXT_CSV_COLUMNS];
+    for (int i = 0; i < TEXT_CSV_COLUMNS; i++) v[i] = NAN;
+    if (g->text[d]) {
+        const seed_stats b = bits_stats(g, rnl_grid_group(g, d, c), text_bits, &g->speech[d]);
+        const double w[TEXT_CSV_COLUMNS] = {b.train_m, b.train_s, b.valid_m, b.valid_s, b.test_m, b.test_s};
+        memcpy(v, w, sizeof v);
+    }
+    for (int i = 0; i < TEXT_CSV_COLUMNS; i++) {
+        rnl_buf_printf(csv, ",");
+        if (isfinite(v[i])) rnl_buf_printf(csv, "%.6f", v[i]);
+    }
+}
+
 static void speech_csv(rnl_buf *csv, const rnl_grid_results *g, int d, int c, const cell_look *look) {
     double v[SPEECH_CSV_COLUMNS];
     for (int i = 0; i < SPEECH_CSV_COLUMNS; i++) v[i] = NAN;
     const rnl_grid_speech *sp = &g->speech[d];
     if (sp->speech) {
-        const seed_stats b = speech_bits_stats(g, rnl_grid_group(g, d, c), sp);
+        const seed_stats b = bits_stats(g, rnl_grid_group(g, d, c), speech_bits, sp);
         const double w[SPEECH_CSV_COLUMNS] = {
             b.train_m, b.train_s, b.valid_m, b.valid_s, b.test_m, b.test_s, sp->lpc_nll[0], sp->lpc_nll[1],
             sp->lpc_nll[2], rnl_speech_bits_per_sample(sp->lpc_nll[0], sp->output, sp->std),
@@ -248,35 +301,51 @@ static rnl_status write_text(const char *dir, const char *name, rnl_buf *b) {
     return st;
 }
 
+/* Data set d's task: speech (a directory), text (a text file) or music (the rest). */
+static int grid_task(const rnl_grid_results *g, int d) {
+    return g->speech[d].speech ? TASK_SPEECH : g->text[d] ? TASK_TEXT : TASK_MUSIC;
+}
+
 static rnl_status write_table1(const rnl_grid_results *g) {
     const cell_look *look[MAX_CELLS];
     rnl_status st = looks_of(g, look, MAX_CELLS);
     if (st) return st;
     rnl_buf b = {0};
-    rnl_buf_printf(&b, "# Table 1 — units and parameters (music)\n\n"
+    int has[TASK_COUNT] = {0};
+    for (int d = 0; d < g->nd; d++) has[grid_task(g, d)] = 1;
+    rnl_buf_printf(&b, "# Table 1 — units and parameters\n\n"
                        "Recurrent-layer parameters as the paper counts them (input and recurrent weights, "
                        "biases, LSTM peepholes; the output layer excluded), measured by rnnlab "
-                       "(`params_recurrent` of summary.json), next to the paper's Table 1. "
-                       "`params_total` adds the 88-unit sigmoid output layer.\n\n"
-                       "| unit | units (rnnlab) | params_recurrent (rnnlab) | params_total (rnnlab) | paper |\n"
-                       "|---|---|---|---|---|\n");
-    for (int c = 0; c < g->nc; c++) {
-        const rnl_run *found = NULL;
-        for (int d = 0; d < g->nd && !found; d++) {
-            const rnl_run *r = rnl_grid_group(g, d, c);
-            for (int j = 0; j < g->per && !found; j++)
-                if (r[j].state == RNL_RUN_OK && r[j].params_recurrent > 0) found = &r[j];
+                       "(`params_recurrent` of summary.json, every layer), next to the paper's Table 1. "
+                       "`params_total` adds the output layer (music: 88 sigmoid units; speech: the mixture; "
+                       "text: the softmax over the vocabulary).\n\n"
+                       "| task | unit | units (rnnlab) | params_recurrent (rnnlab) | params_total (rnnlab) | paper |\n"
+                       "|---|---|---|---|---|---|\n");
+    for (int k = 0; k < TASK_COUNT; k++)
+        for (int c = 0; c < g->nc && has[k]; c++) {
+            const rnl_run *found = NULL;
+            for (int d = 0; d < g->nd && !found; d++) {
+                const rnl_run *r = rnl_grid_group(g, d, c);
+                for (int j = 0; j < g->per && !found && grid_task(g, d) == k; j++)
+                    if (r[j].state == RNL_RUN_OK && r[j].params_recurrent > 0) found = &r[j];
+            }
+            rnl_buf_printf(&b, "| %s | %s |", TASK_NAME[k], look[c]->title);
+            if (found)
+                rnl_buf_printf(&b, " %ld | %ld | %ld |", found->hidden, found->params_recurrent, found->params_total);
+            else
+                rnl_buf_printf(&b, " — | — | — |");
+            rnl_buf_printf(&b, " %s |\n", look[c]->paper[k]);
         }
-        if (found)
-            rnl_buf_printf(&b, "| %s | %ld | %ld | %ld | %d units, %s |\n", look[c]->title, found->hidden,
-                           found->params_recurrent, found->params_total, look[c]->paper_units, look[c]->paper_params);
-        else
-            rnl_buf_printf(&b, "| %s | — | — | — | %d units, %s |\n", look[c]->title, look[c]->paper_units,
-                           look[c]->paper_params);
-    }
-    rnl_buf_printf(&b, "\nThe paper's counts imply about 100 input units (its piano rolls are 93 to 108 keys wide); "
-                       "rnnlab's inputs are the 88 keys of the .mat files, so its input matrices W are smaller while "
-                       "the hidden sizes, the recurrent matrices U, the biases and the peepholes are the same.\n");
+    if (has[TASK_MUSIC])
+        rnl_buf_printf(&b, "\nMusic: the paper's counts imply about 100 input units (its piano rolls are 93 to 108 keys "
+                           "wide); rnnlab's inputs are the 88 keys of the .mat files, so its input matrices W are "
+                           "smaller while the hidden sizes, the recurrent matrices U, the biases and the peepholes are "
+                           "the same.\n");
+    if (has[TASK_TEXT])
+        rnl_buf_printf(&b, "\nText is not in the paper: the budget is char-rnn's default model, a 2-layer LSTM of 128 "
+                           "units, 231,680 recurrent parameters on Tiny Shakespeare's 65 symbols; GRU and tanh take "
+                           "the sizes whose 2-layer count is nearest (GRU 150: 232,650; tanh 267: 231,756; "
+                           "docs/TEXT.md). Another text file's vocabulary changes the input matrices W only.\n");
     return write_text(g->out, "table1.md", &b);
 }
 
@@ -300,7 +369,8 @@ static rnl_status write_table2(const rnl_grid_results *g) {
     rnl_buf_printf(&csv, "data,cell,hidden,params_recurrent,lr,trials_ok,trials_failed,seeds_ok,train_mean,train_std,"
                          "valid_mean,valid_std,test_mean,test_std,best_trial_train,best_trial_valid,"
                          "best_trial_test,paper_train,paper_test,train_seq_mean,train_seq_std,valid_seq_mean,"
-                         "valid_seq_std,test_seq_mean,test_seq_std" SPEECH_CSV_HEADER ",search_seconds,seed_seconds\n");
+                         "valid_seq_std,test_seq_mean,test_seq_std" SPEECH_CSV_HEADER TEXT_CSV_HEADER
+                         ",search_seconds,seed_seconds\n");
     rnl_buf notes = {0}, timing = {0};
     /* The same runs in the other convention: the mean over sequences of their NLL per frame. */
     rnl_buf seq = {0};
@@ -325,7 +395,8 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             if (ss[c].n && (best_c < 0 || ss[c].test_m < ss[best_c].test_m)) best_c = c;
             if (p && (paper_best < 0 || p->test[look[c]->col] < p->test[look[paper_best]->col])) paper_best = c;
         }
-        rnl_buf_printf(&md, "| %s (rnnlab%s) |", title, g->speech[d].speech ? ", nats per step" : "");
+        rnl_buf_printf(&md, "| %s (rnnlab%s) |", title,
+                       g->speech[d].speech ? ", nats per step" : g->text[d] ? ", nats per character" : "");
         rnl_buf_printf(&seq, "| %s (rnnlab) |", title);
         int best_s = -1;
         for (int c = 0; c < g->nc; c++)
@@ -354,6 +425,7 @@ static rnl_status write_table2(const rnl_grid_results *g) {
             rnl_buf_printf(&md, "\n");
         }
         if (g->speech[d].speech) speech_rows(&md, &notes, g, d, look);
+        if (g->text[d]) text_rows(&md, &notes, g, d);
         double dsec[2] = {0, 0}; /* run-seconds of d: search trials, seed runs */
         for (int c = 0; c < g->nc; c++) {
             const rnl_run *r = rnl_grid_group(g, d, c);
@@ -385,6 +457,7 @@ static rnl_status write_table2(const rnl_grid_results *g) {
                 if (isfinite(v[i])) rnl_buf_printf(&csv, "%.6f", v[i]);
             }
             speech_csv(&csv, g, d, c, look[c]);
+            text_csv(&csv, g, d, c);
             double sec[2] = {0, 0};
             for (int j = 0; j < g->per; j++)
                 if (rnl_run_finished(&r[j]) && isfinite(r[j].seconds)) sec[j >= T] += r[j].seconds;

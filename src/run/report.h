@@ -30,6 +30,8 @@ typedef struct {
     double log_lo, log_hi;    /* the searches' natural-log range of the learning rate */
     const char *out;          /* where the tables and figures are written */
     const rnl_grid_speech *speech; /* [nd] */
+    const int *text;          /* [nd] 1 for a text data set: NLL in nats per character, also
+                               * reported in bits per character (nats / ln 2) */
 } rnl_grid_results;
 
 /* The runs of data set d and unit c (trials first, then seed runs). */
