@@ -27,7 +27,9 @@ static char g_tmp[256]; /* the test's temporary directory */
  * Without sanitizers calloc returns NULL and libmatio reports a read failure, which the
  * loader turns into RNL_ERR_DATA; under AddressSanitizer the same request aborts unless the
  * allocator is allowed to return NULL, as the C library does. */
-const char *__asan_default_options(void);
+/* visibility("default"): the library's CFLAGS hide symbols (-fvisibility=hidden), and the
+ * sanitizer runtime finds this hook by its dynamic symbol. */
+__attribute__((visibility("default"))) const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
 
 /* ------------------------------------------------------------------------------------------
