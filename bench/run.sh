@@ -5,7 +5,7 @@
 # and writes everything to bench/results.json (timestamped).
 #
 #   bench/run.sh [--seconds S] [--seq-len T] [--out FILE] [--scaling] [--perf] [--no-main]
-#                [--speech | --speech-only] [--cpu-time]
+#                [--speech | --speech-only] [--text | --text-only] [--cpu-time]
 #
 #   --seconds S   minimum timing per phase and per tool (default 1; warm-up comes on top)
 #   --seq-len T   steps per sequence (default 64)
@@ -15,7 +15,9 @@
 #   --speech      also the speech rows (below); --speech-only: those alone (= --speech
 #                 --no-main; also RNNLAB_BENCH_SECTION=speech in the environment), a few
 #                 minutes, written to bench/results-speech.json unless --out is given
-#   --cpu-time    the speech rows time each tool by its thread's CPU time (rnnlab bench,
+#   --text        also the text rows (below); --text-only: those alone (also
+#                 RNNLAB_BENCH_SECTION=text), written to bench/results-text.json unless --out
+#   --cpu-time    the speech and text rows time each tool by its thread's CPU time (rnnlab bench,
 #                 torch_bench.py and onednn_bench --cpu-time; all one thread): on a machine
 #                 shared with other jobs the wall clock measures the queue, not the code
 #   --repeat R    run every measurement R times (default 1); tables show the fastest of the
@@ -34,6 +36,13 @@
 # above); the table adds GFLOP/s in tools/cmd_bench.c's dense count (oneDNN: its layer's
 # 3·2·G·H·(I+H)), the batch-16 / batch-1 ratio and the share of one core's fp32 peak; its
 # cells are the median of the --repeat runs (not the fastest).
+# Text rows: char-rnn's shape, 2 stacked layers of {LSTM-128, GRU-150, tanh-267} (Table 1's
+# text sizes) × batch {1, 50} × T = 50 × one thread, on `rnnlab bench --task text --variant
+# pytorch` (65 one-hot symbols, softmax head, state carried, no weight noise) beside
+# torch_bench.py --task text --impl nn (nn.LSTM/GRU/RNN(num_layers=2) + Linear + cross-entropy
+# + clipping + RMSprop) and oneDNN's two layers alone (onednn_bench --input 65, then --input H;
+# lstm --no-peephole, lbrgru: torch's forms), the stack's rate 1/(1/r1 + 1/r2); a "step" is one
+# character of one stream; medians of the repeats.
 # Needs: make, cc, Debian python3-torch under /usr/bin/python3, libdnnl-dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +56,9 @@ REPEAT=1
 SPEECH=0
 OUT_GIVEN=0
 CPU=
+TEXT=0
 if [ "${RNNLAB_BENCH_SECTION:-}" = speech ]; then SPEECH=1; MAIN=0; fi
+if [ "${RNNLAB_BENCH_SECTION:-}" = text ]; then TEXT=1; MAIN=0; fi
 while [ $# -gt 0 ]; do
     case "$1" in
     --seconds) SECONDS_OPT="$2"; shift 2 ;;
@@ -59,13 +70,18 @@ while [ $# -gt 0 ]; do
     --repeat) REPEAT="$2"; shift 2 ;;
     --speech) SPEECH=1; shift ;;
     --speech-only) SPEECH=1; MAIN=0; shift ;;
+    --text) TEXT=1; shift ;;
+    --text-only) TEXT=1; MAIN=0; shift ;;
     --cpu-time) CPU=--cpu-time; shift ;;
-    -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,46p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
-if [ "$SPEECH" = 1 ] && [ "$MAIN" = 0 ] && [ "$SCALING" = 0 ] && [ "$OUT_GIVEN" = 0 ]; then
+if [ "$SPEECH" = 1 ] && [ "$TEXT" = 0 ] && [ "$MAIN" = 0 ] && [ "$SCALING" = 0 ] && [ "$OUT_GIVEN" = 0 ]; then
     OUT=bench/results-speech.json
+fi
+if [ "$TEXT" = 1 ] && [ "$SPEECH" = 0 ] && [ "$MAIN" = 0 ] && [ "$SCALING" = 0 ] && [ "$OUT_GIVEN" = 0 ]; then
+    OUT=bench/results-text.json
 fi
 PY=/usr/bin/python3
 RNNLAB=build/rnnlab
@@ -159,6 +175,20 @@ if [ "$SPEECH" = 1 ]; then
     done
 fi
 
+if [ "$TEXT" = 1 ]; then
+    echo "== text (T=50, --seconds $S, one thread${CPU:+, thread CPU time})"
+    for spec in lstm:128:lstm:--no-peephole gru:150:lbrgru: tanh:267:tanh:; do
+        IFS=: read -r c h od odflag <<<"$spec"
+        for b in 1 50; do
+            g="text-$c-2x$h/b$b/t1"
+            run "$g" $RNNLAB bench --task text --cell $c --variant pytorch --layers 2 --hidden $h --batch $b --seq-len 50 --threads 1 --seconds $S --json $CPU
+            run "$g" $PY bench/torch_bench.py --task text --cell $c --impl nn --layers 2 --hidden $h --batch $b --seq-len 50 --threads 1 --seconds $S $CPU
+            run "$g" $ONEDNN --cell $od $odflag --hidden $h --batch $b --seq-len 50 --input 65 --threads 1 --seconds $S $CPU
+            run "$g" $ONEDNN --cell $od $odflag --hidden $h --batch $b --seq-len 50 --input $h --threads 1 --seconds $S $CPU
+        done
+    done
+fi
+
 if [ "$SCALING" = 1 ]; then
     echo "== scaling: rnnlab GRU (paper), oneDNN vanilla GRU layer-only alongside"
     for h in 46 128 256 512 1024; do
@@ -227,7 +257,7 @@ def f(v):
 def ratio(a, b):
     return f"{a/b:.1f}×" if a and b else "–"
 lines = []
-groups = [g for g in dict.fromkeys(r["group"] for r in recs) if not g.startswith(("scale", "speech", "peak"))]
+groups = [g for g in dict.fromkeys(r["group"] for r in recs) if not g.startswith(("scale", "speech", "peak", "text"))]
 if groups:
     lines.append(f"Training steps/s (one time step of one sequence; T={E['T']}; rnnlab = whole model, "
                  "PyTorch = whole model, oneDNN = recurrent layer only)\n")
@@ -293,6 +323,33 @@ if sgroups:
             f"| {f(row['torch_explicit_train'])} | {f(row['torch_nn_train'])} | **{ratio(row['rnnlab_train'], tbest)}** "
             f"| {f(row['onednn_layer_train'])} | {row['onednn_layer_gflops'] or 0:.1f} "
             f"| **{ratio(row['rnnlab_gflops'], row['onednn_layer_gflops'])}** |")
+tgroups = [g for g in dict.fromkeys(r["group"] for r in recs) if g.startswith("text")]
+text = []
+if tgroups:
+    clock = "thread CPU time" if any(r.get("clock") == "thread-cpu" for r in recs) else "wall clock"
+    lines.append(f"\nText (char-rnn's shape: 2 layers, 65 symbols, T=50; one thread, {clock}, median of the repeats): "
+                 "training characters/s; GFLOP/s in the dense count 3·(Σ_l 2·G·H·(I_l+H) + 2·65·H) per character "
+                 "(oneDNN: its two layers' 3·Σ_l 2·G·H·(I_l+H), at the stack's rate 1/(1/r1 + 1/r2))\n")
+    lines.append("| config | rnnlab train | GFLOP/s | nn.* | rnnlab / PyTorch | oneDNN 2 layers | GFLOP/s "
+                 "| rnnlab / oneDNN GFLOP/s |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for g in tgroups:
+        rp = mid(g, tool="rnnlab")
+        tn = mid(g, tool="torch", impl="nn", best=True)
+        h = rp and rp["hidden"]
+        o1 = mid(g, tool="onednn", mode="train_layer_only", input=65)
+        o2 = mid(g, tool="onednn", mode="train_layer_only", input=h)
+        orate = ogf = None
+        if o1 and o2:
+            orate = 1 / (1 / o1["steps_per_s"] + 1 / o2["steps_per_s"])
+            ogf = (o1["gflops"] / o1["steps_per_s"] + o2["gflops"] / o2["steps_per_s"]) * orate
+        row = {"config": g, "rnnlab_train": rp and rp["train_steps_per_s"], "rnnlab_gflops": rp and rp["train_gflops"],
+               "torch_nn_train": tn and tn["train_steps_per_s"], "onednn_stack_train": orate, "onednn_stack_gflops": ogf}
+        text.append(row)
+        lines.append(
+            f"| {g} | {f(row['rnnlab_train'])} | {row['rnnlab_gflops'] or 0:.1f} | {f(row['torch_nn_train'])} "
+            f"| **{ratio(row['rnnlab_train'], row['torch_nn_train'])}** | {f(orate)} | {ogf or 0:.1f} "
+            f"| **{ratio(row['rnnlab_gflops'], ogf)}** |")
 for sg, key in (("scale-H", "hidden"), ("scale-B", "batch"), ("scale-T", "seq_len"), ("scale-threads", None)):
     rs = pick(sg)
     if not rs: continue
@@ -312,7 +369,7 @@ for sg, key in (("scale-H", "hidden"), ("scale-B", "batch"), ("scale-T", "seq_le
 dnnl = next((r["dnnl_version"] for r in recs if r["tool"] == "onednn"), "?")
 head = [f"machine: {E['MODEL']}, {E['NCPU']} cores; load after: {E['LOAD_AFTER']}",
         f"versions: {E['RNNLAB_VERSION']} (git {E['GIT']}), torch {E['TORCH_VERSION']}, oneDNN {dnnl}",
-        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (music tables: fastest of the repeats; speech: median); started {E['START']}"]
+        f"T={E['T']}, --seconds {E['S']}, --repeat {E['REPEAT']} (music tables: fastest of the repeats; speech and text: median); started {E['START']}"]
 print("\n".join(head + [""] + lines))
 if E.get("PERF_TXT"):
     print("\nperf (rnnlab GRU-46, batch 1), top symbols:\n" + E["PERF_TXT"])
@@ -320,7 +377,7 @@ res = {"timestamp": E["START"], "finished": datetime.datetime.utcnow().strftime(
        "machine": {"cpu": E["MODEL"], "cores": int(E["NCPU"]), "load_after": E["LOAD_AFTER"]},
        "versions": {"rnnlab": E["RNNLAB_VERSION"], "git": E["GIT"], "torch": E["TORCH_VERSION"], "onednn": dnnl},
        "seq_len": int(E["T"]), "seconds": float(E["S"]), "repeat": int(E["REPEAT"]), "table": table,
-       "speech_table": speech, "peak_gflops": PEAK, "records": recs,
+       "speech_table": speech, "text_table": text, "peak_gflops": PEAK, "records": recs,
        "perf": E.get("PERF_TXT", ""), "markdown": "\n".join(head + [""] + lines)}
 with open(E["OUT"], "w") as fh:
     json.dump(res, fh, indent=1)

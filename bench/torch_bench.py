@@ -19,6 +19,14 @@ variance, rounded to the grid of a model with FSDD's data_std) framed as FSDD's 
 (x_t = s[10t .. 10t+20), y_t = s[10t+20 .. 10t+30)); --hidden defaults to Table 1's speech
 sizes (tanh 400, GRU 227, LSTM 195).
 
+--task text is `rnnlab bench --task text`'s model (char-rnn's): V = 65 one-hot symbols drawn
+uniformly, --layers (default 2) stacked torch.nn.LSTM / GRU / RNN(tanh) of --hidden units
+(default Table 1's text sizes: LSTM 128, GRU 150, tanh 267), Linear H→V, cross-entropy
+averaged over the T·B predictions, the state carried from update to update (detached, as
+truncated BPTT over streams), clip_grad_norm_(5), RMSprop(lr 2e-3, alpha 0.95, eps 1e-8, no
+momentum), no weight noise — i.e. `rnnlab train --data tinyshakespeare --variant pytorch`.
+Only --impl nn (PyTorch's own multi-layer units); batch 50 and T = 50 are char-rnn's.
+
 Implementations (--impl):
   explicit   the paper's units (Chung et al. 2014) written with explicit torch ops, with the
              usual speed-ups a careful PyTorch user makes: all gates' W in one matrix and the
@@ -35,8 +43,8 @@ Implementations (--impl):
 fastest training rate and which thread count gave it. A "step" is one time step of one
 sequence: steps/s = T·B·updates / seconds.
 
-Usage: /usr/bin/python3 bench/torch_bench.py [--task music|speech] --cell gru --impl explicit
-           [--hidden 46] --batch 1 [--seq-len 64] [--threads 1,2] [--seconds 2] [--no-infer]
+Usage: /usr/bin/python3 bench/torch_bench.py [--task music|speech|text] --cell gru --impl explicit
+           [--hidden 46] [--layers L] --batch 1 [--seq-len 64] [--threads 1,2] [--seconds 2] [--no-infer]
            [--cpu-time]
 """
 import argparse
@@ -54,7 +62,8 @@ import rnnlab_torch  # noqa: E402  (the paper's step functions, for --impl refer
 
 NOISE = 0.075
 G = {"tanh": 1, "gru": 3, "lstm": 4}
-TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400, "gru": 227, "lstm": 195}}
+TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400, "gru": 227, "lstm": 195},
+          "text": {"tanh": 267, "gru": 150, "lstm": 128}}   # src/run/options.c, docs/TEXT.md
 K, SPEECH_IN, SPEECH_OUT, HOP = 20, 20, 10, 10       # src/data/speech.h
 SPEECH_STD = 0.061095503296800135                    # tools/cmd_bench.c BENCH_SPEECH_STD
 STEP, LO, NBINS = rnnlab_torch.mog_grid16(0.0, SPEECH_STD)
@@ -174,6 +183,31 @@ class Model(torch.nn.Module):
         return F.binary_cross_entropy_with_logits(a, y, reduction="sum") / (x.shape[0] * x.shape[1])
 
 
+class Text(torch.nn.Module):
+    """char-rnn: L stacked torch.nn units over one-hot symbols, Linear H→V, cross-entropy."""
+    def __init__(self, cell, V, H, L):
+        super().__init__()
+        cls = {"tanh": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell]
+        self.rnn = cls(V, H, num_layers=L)
+        self.out = torch.nn.Linear(H, V)
+        self.state = None
+
+    def loss(self, x, y, carry):
+        a, state = self.rnn(x, self.state)
+        if carry:   # the next window starts from this one's last state, outside the graph
+            self.state = tuple(t.detach() for t in state) if isinstance(state, tuple) else state.detach()
+        return F.cross_entropy(a.reshape(-1, a.shape[-1]) @ self.out.weight.t() + self.out.bias, y.reshape(-1))
+
+
+def text_train_step(m, opt, x, y):
+    opt.zero_grad(set_to_none=False)
+    loss = m.loss(x, y, True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0)
+    opt.step()
+    return loss
+
+
 def speech_data(T, B):
     """x [T,B,20], y [T,B,10] framed from one AR(1) signal per sequence (unit variance)."""
     n = HOP * T + SPEECH_IN
@@ -210,6 +244,11 @@ def infer_step(m, x, y):
         return m.loss(x, y)
 
 
+def m_infer(m, x, y):
+    with torch.no_grad():
+        return m.loss(x, y, False)
+
+
 CLOCK = time.perf_counter   # --cpu-time: time.thread_time, this thread's CPU seconds
 
 
@@ -230,13 +269,14 @@ def timed(fn, seconds):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--task", choices=["music", "speech"], default="music")
+    ap.add_argument("--task", choices=["music", "speech", "text"], default="music")
+    ap.add_argument("--layers", type=int, default=0, help="text only: stacked layers (0: 2)")
     ap.add_argument("--cell", choices=["tanh", "gru", "lstm"], default="gru")
     ap.add_argument("--impl", choices=["explicit", "reference", "nn"], default="explicit")
     ap.add_argument("--hidden", type=int, default=0, help="0: Table 1's size for the task")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seq-len", type=int, default=64)
-    ap.add_argument("--input", type=int, default=88, help="music only")
+    ap.add_argument("--input", type=int, default=0, help="music: notes (0: 88); text: symbols (0: 65)")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts to try")
     ap.add_argument("--seconds", type=float, default=2.0, help="minimum timing per phase")
     ap.add_argument("--no-infer", action="store_true", help="time training only")
@@ -252,32 +292,49 @@ def main():
     torch.manual_seed(a.seed)
     T, B = a.seq_len, a.batch
     H = a.hidden or TABLE1[a.task][a.cell]
+    if a.layers and a.task != "text":
+        sys.exit("torch_bench: --layers is for --task text")
+    L = a.layers or (2 if a.task == "text" else 1)
     if a.task == "speech":
+        if a.input:
+            sys.exit("torch_bench: --input is for --task music and text")
         I, width = SPEECH_IN, K * (1 + 2 * SPEECH_OUT)
         x, y = speech_data(T, B)
+    elif a.task == "text":
+        I = width = a.input or 65
+        x = F.one_hot(torch.randint(I, (T, B)), I).float()
+        y = torch.randint(I, (T, B))
     else:
-        I = width = a.input
+        I = width = a.input or 88
         x = (torch.rand(T, B, I) < 4.0 / 88).float()
         y = (torch.rand(T, B, I) < 4.0 / 88).float()
     if a.impl == "reference" and a.task == "speech":
         sys.exit("torch_bench: --impl reference is for --task music")
-    m = Model(a.impl, a.cell, I, H, width, a.task)
-    opt = torch.optim.RMSprop(m.parameters(), lr=1e-4, alpha=0.95, eps=1e-8, momentum=0.9)
-    Fw = 2.0 * G[a.cell] * H * (I + H) + 2.0 * width * H   # tools/cmd_bench.c
+    if a.task == "text":
+        if a.impl != "nn":
+            sys.exit("torch_bench: --task text has --impl nn only (torch's multi-layer units)")
+        m = Text(a.cell, I, H, L)
+        opt = torch.optim.RMSprop(m.parameters(), lr=2e-3, alpha=0.95, eps=1e-8)
+        step, infer = text_train_step, (lambda: m_infer(m, x, y))
+    else:
+        m = Model(a.impl, a.cell, I, H, width, a.task)
+        opt = torch.optim.RMSprop(m.parameters(), lr=1e-4, alpha=0.95, eps=1e-8, momentum=0.9)
+        step, infer = train_step, (lambda: infer_step(m, x, y))
+    Fw = 2.0 * width * H + sum(2.0 * G[a.cell] * H * ((I if l == 0 else H) + H) for l in range(L))   # tools/cmd_bench.c
     rows = []
     for n in [int(s) for s in a.threads.split(",")]:
         torch.set_num_threads(n)
-        it, el = timed(lambda: train_step(m, opt, x, y), a.seconds)
+        it, el = timed(lambda: step(m, opt, x, y), a.seconds)
         tr = it * T * B / el
         row = {"tool": "torch", "torch_version": torch.__version__, "task": a.task, "impl": a.impl, "cell": a.cell,
-               "hidden": H, "batch": B, "seq_len": T, "input": I, "head_width": width, "threads": n,
+               "hidden": H, "layers": L, "batch": B, "seq_len": T, "input": I, "head_width": width, "threads": n,
                "interop_threads": torch.get_num_interop_threads(), "clock": "thread-cpu" if a.cpu_time else "wall",
                "train_steps_per_s": round(tr, 1), "train_gflops": round(tr * 3 * Fw * 1e-9, 3)}
         if not a.no_infer:
-            it, el = timed(lambda: infer_step(m, x, y), a.seconds)
+            it, el = timed(infer, a.seconds)
             inf = it * T * B / el
             row.update(infer_steps_per_s=round(inf, 1), infer_gflops=round(inf * Fw * 1e-9, 3))
-        loss = float(infer_step(m, x, y))
+        loss = float(infer())
         if not math.isfinite(loss):
             sys.exit("torch_bench: non-finite loss")
         rows.append(row)
