@@ -48,6 +48,7 @@ Usage: /usr/bin/python3 bench/torch_bench.py [--task music|speech|text] --cell g
            [--cpu-time]
 """
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -67,6 +68,20 @@ TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400,
 K, SPEECH_IN, SPEECH_OUT, HOP = 20, 20, 10, 10       # src/data/speech.h
 SPEECH_STD = 0.061095503296800135                    # tools/cmd_bench.c BENCH_SPEECH_STD
 STEP, LO, NBINS = rnnlab_torch.mog_grid16(0.0, SPEECH_STD)
+
+
+def blas_threads(n):
+    """Hold the OpenBLAS that Debian's torch links (libopenblasp, pthreads) to n threads:
+    torch.set_num_threads does not reach it, and on a loaded machine its idle workers' spinning
+    cost the main thread most of its share (measured 2026-12-02 under load 6: nn.LSTM 2x128 at
+    batch 50 trained 1.2k chars/s wall without this, 10.6k with OPENBLAS_NUM_THREADS=1).
+    Returns whether an OpenBLAS was found among the loaded libraries."""
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            if "libopenblas" in line:
+                ctypes.CDLL(line.split()[-1]).openblas_set_num_threads(int(n))
+                return True
+    return False
 
 
 def uniform(*shape):
@@ -324,11 +339,13 @@ def main():
     rows = []
     for n in [int(s) for s in a.threads.split(",")]:
         torch.set_num_threads(n)
+        blas = blas_threads(n)
         it, el = timed(lambda: step(m, opt, x, y), a.seconds)
         tr = it * T * B / el
         row = {"tool": "torch", "torch_version": torch.__version__, "task": a.task, "impl": a.impl, "cell": a.cell,
                "hidden": H, "layers": L, "batch": B, "seq_len": T, "input": I, "head_width": width, "threads": n,
-               "interop_threads": torch.get_num_interop_threads(), "clock": "thread-cpu" if a.cpu_time else "wall",
+               "interop_threads": torch.get_num_interop_threads(), "openblas_threads_set": blas,
+               "clock": "thread-cpu" if a.cpu_time else "wall",
                "train_steps_per_s": round(tr, 1), "train_gflops": round(tr * 3 * Fw * 1e-9, 3)}
         if not a.no_infer:
             it, el = timed(infer, a.seconds)
