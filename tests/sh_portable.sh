@@ -3,7 +3,9 @@
 # any x86-64: outside the kernel sets no instruction touches a ymm or zmm register (objdump of
 # every object, and of every function of the tool and the shared library that is not a
 # kernel set's), the plain set none either and the avx2 set no zmm. Within one kernel set
-# the portable and the -march=native build give byte-identical models (JSB GRU, 2 epochs).
+# the portable and the -march=native build give byte-identical models (JSB GRU, 2 epochs),
+# and under valgrind, whose virtual CPU has no AVX-512, the portable tool runs, chooses a
+# smaller set itself and evaluates a model to the native build's digits under that set.
 . tests/lib.sh
 LC_ALL=C
 export LC_ALL
@@ -58,5 +60,25 @@ else
         cmp -s "$T/native-$k/model.safetensors" "$T/portable-$k/model.safetensors" && ok \
             || bad "RNNLAB_CPU=$k: the portable build's model differs from the native build's"
     done
+    # Valgrind's CPU has no AVX-512: the portable tool runs there, picks a smaller set by
+    # itself, refuses RNNLAB_CPU=avx512 in one line, and evaluates a model as the native
+    # build does under the same set. (Skipped where the portable build is the build itself:
+    # sanitizer builds do not run under valgrind.)
+    if command -v valgrind > /dev/null; then
+        VG="valgrind -q --error-exitcode=9"
+        v=$($VG "$PR" --version 2>&1) && ok || bad "portable rnnlab --version under valgrind: $v"
+        vk=$(printf '%s\n' "$v" | sed -n 's/.*(kernels \([a-z0-9]*\);.*/\1/p')
+        case "$vk" in avx2 | plain) ok ;; *) bad "under valgrind (no AVX-512) the set is '$vk': $v" ;; esac
+        printf '%s\n' "$v" | grep -q "supports.*avx512" && bad "valgrind's CPU said to support avx512: $v" || ok
+        RNNLAB_CPU=avx512 $VG "$PR" --version > /dev/null 2> "$T/err"; rc=$?
+        [ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "RNNLAB_CPU=avx512: this CPU lacks avx512f" "$T/err" && ok \
+            || bad "RNNLAB_CPU=avx512 under valgrind: exit $rc, $(cat "$T/err")"
+        "$R" train --data jsb --hidden 8 --max-epochs 1 --out "$T/small" --quiet > /dev/null 2>&1 && ok || bad "small training failed"
+        a=$($VG "$PR" eval --model "$T/small/model.safetensors" --data jsb --split valid 2>&1) && ok || bad "portable eval under valgrind: $a"
+        b=$(RNNLAB_CPU=$vk "$R" eval --model "$T/small/model.safetensors" --data jsb --split valid 2>&1)
+        [ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "under valgrind ($vk) the evaluation is '$a', natively '$b'"
+    else
+        bad "no valgrind (apt-get install valgrind): the run on a CPU without AVX-512 is not checked"
+    fi
 fi
 summary
