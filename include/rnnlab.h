@@ -361,12 +361,14 @@ void rnl_set_threads(int n);
  * computation: the environment variable RNNLAB_CPU if it is set and not empty, else the
  * best set this CPU supports. Results are bit for bit those of one build within a set;
  * between sets they differ by rounding (docs/PERFORMANCE.md, "Kernel sets": the measured
- * differences). rnl_model_create and rnl_model_load call rnl_cpu_init and return its error.
+ * differences). rnl_config_check (so rnl_model_create) and rnl_model_load call rnl_cpu_init
+ * and return its error.
  * ---------------------------------------------------------------------------------------- */
 /* RNL_OK, or RNL_ERR_USAGE when RNNLAB_CPU names no set or one this CPU lacks (the message in
- * rnl_last_error). The choice is made once; later calls return the same result. A program
- * that calls a kernel function (rnl_bernoulli_nll, rnl_rmsprop_step, rnl_rng_add_normal, ...)
- * before any of these and ignores a failed choice gets the message on stderr and abort(). */
+ * rnl_last_error). The choice is made once; later calls return the same result. After a
+ * failed choice there is no set to compute with: a kernel function that returns no status
+ * (rnl_bernoulli_nll, rnl_rmsprop_step, rnl_rng_add_normal, ...) writes the message to
+ * stderr and calls abort(). The name and parse functions (rnl_cell_name, ...) still work. */
 rnl_status rnl_cpu_init(void);
 /* "avx512", "avx2" or "plain": the set in use (a static string); NULL when rnl_cpu_init
  * fails. */

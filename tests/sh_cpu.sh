@@ -73,6 +73,27 @@ for val in avx1024 PLAIN " avx2"; do
 done
 RNNLAB_CPU=bogus "$BUILD/example" "$T/jsb-$best/model.safetensors" 2 > "$T/out" 2> "$T/err"; rc=$?
 [ $rc -ne 0 ] && grep -q "RNNLAB_CPU: expected" "$T/err" && ok || bad "a program's rnl_model_load under a bad RNNLAB_CPU: exit $rc, $(cat "$T/err")"
+# A program: rnl_cpu_init returns the error, names still parse, and a kernel that cannot
+# return a status aborts with the message instead of computing with some other set.
+cat > "$T/k.c" <<'C'
+#include <stdio.h>
+#include "rnnlab.h"
+int main(void) {
+    rnl_real a[2] = {0.5f, -1.0f}, y[2] = {1, 0};
+    if (rnl_cpu_init() != RNL_ERR_USAGE || rnl_cpu_name() != NULL) return 3;
+    printf("%s %s\n", rnl_cell_name(RNL_CELL_GRU), rnl_last_error());
+    fflush(stdout);
+    printf("%g\n", rnl_bernoulli_nll(a, y, 2, NULL));
+    return 0;
+}
+C
+dir=$(cd "$BUILD" && pwd)
+cc -std=c11 ${RNL_LDFLAGS:-} -Iinclude "$T/k.c" -o "$T/k" -L"$dir" -lrnnlab -Wl,-rpath,"$dir" 2> "$T/err" && ok || bad "cannot build the program: $(cat "$T/err")"
+RNNLAB_CPU=bogus "$T/k" > "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 134 ] && [ "$(cat "$T/out")" = "gru RNNLAB_CPU: expected avx512, avx2 or plain, got 'bogus'" ] \
+    && grep -q "^rnnlab: RNNLAB_CPU: expected avx512, avx2 or plain, got 'bogus'" "$T/err" && ok \
+    || bad "a kernel call after a failed choice: exit $rc, out '$(cat "$T/out")', err '$(head -c 300 "$T/err")'"
+RNNLAB_CPU= "$T/k" > /dev/null 2>&1; [ $? -eq 3 ] && ok || bad "the program's rnl_cpu_init failed with RNNLAB_CPU empty"
 for k in avx512 avx2; do
     case " $sets " in *" $k "*) continue ;; esac
     RNNLAB_CPU=$k "$R" --version > /dev/null 2> "$T/err"; rc=$?

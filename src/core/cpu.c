@@ -125,80 +125,80 @@ const rnl_kernel_set *rnl_kset_active(void) {
 /* ---------------------------------------------------------------- the wrappers ------- */
 /* Each calls the chosen set's copy with the same arguments; contracts in kernels.h,
  * noise.h, heads.h and rnnlab.h. */
-#define K (rnl_kset_active())
+#define KS (rnl_kset_active())
 
-void rnl_gemm(char ta, char tb, int M, int N, int K_, rnl_real alpha, const rnl_real *A,
+void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
               int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
-    K->gemm(ta, tb, M, N, K_, alpha, A, lda, B, ldb, beta, C, ldc);
+    KS->gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-void rnl_gemm_ref(char ta, char tb, int M, int N, int K_, rnl_real alpha, const rnl_real *A,
+void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
                   int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
-    K->gemm_ref(ta, tb, M, N, K_, alpha, A, lda, B, ldb, beta, C, ldc);
+    KS->gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-void rnl_gemm_sparse_a(int M, int N, int K_, rnl_real alpha, const rnl_real *A, int lda,
+void rnl_gemm_sparse_a(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                        const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
-    K->gemm_sparse_a(M, N, K_, alpha, A, lda, B, ldb, beta, C, ldc);
+    KS->gemm_sparse_a(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-size_t rnl_packed_len(int K_, int N) { return K->packed_len(K_, N); }
-void rnl_pack(char tb, int K_, int N, const rnl_real *B, int ldb, rnl_real *P) {
-    K->pack(tb, K_, N, B, ldb, P);
+size_t rnl_packed_len(int K, int N) { return KS->packed_len(K, N); }
+void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
+    KS->pack(tb, K, N, B, ldb, P);
 }
-void rnl_gemm_packed(int M, int N, int K_, rnl_real alpha, const rnl_real *A, int lda,
+void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                      const rnl_real *P, int PK, int k0, int c0, rnl_real beta, rnl_real *C,
                      int ldc) {
-    K->gemm_packed(M, N, K_, alpha, A, lda, P, PK, k0, c0, beta, C, ldc);
+    KS->gemm_packed(M, N, K, alpha, A, lda, P, PK, k0, c0, beta, C, ldc);
 }
-void rnl_gemm_sparse_at(int M, int N, int K_, rnl_real alpha, const rnl_real *A, int lda,
+void rnl_gemm_sparse_at(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,
                         const rnl_real *B, int ldb, rnl_real *C, int ldc) {
-    K->gemm_sparse_at(M, N, K_, alpha, A, lda, B, ldb, C, ldc);
+    KS->gemm_sparse_at(M, N, K, alpha, A, lda, B, ldb, C, ldc);
 }
 void rnl_transpose(const rnl_real *src, int rows, int cols, rnl_real *dst) {
-    K->transpose(src, rows, cols, dst);
+    KS->transpose(src, rows, cols, dst);
 }
-void rnl_flush_subnormals(rnl_real *x, size_t n) { K->flush_subnormals(x, n); }
-void rnl_sigmoid_row(rnl_real *x, int n) { K->sigmoid_row(x, n); }
-void rnl_tanh_row(rnl_real *x, int n) { K->tanh_row(x, n); }
+void rnl_flush_subnormals(rnl_real *x, size_t n) { KS->flush_subnormals(x, n); }
+void rnl_sigmoid_row(rnl_real *x, int n) { KS->sigmoid_row(x, n); }
+void rnl_tanh_row(rnl_real *x, int n) { KS->tanh_row(x, n); }
 
 void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma) {
-    K->rng_add_normal(r, out, n, sigma);
+    KS->rng_add_normal(r, out, n, sigma);
 }
-void rnl_rng_lanes(uint64_t st[4][8], uint32_t out[256], int fast) { K->rng_lanes(st, out, fast); }
+void rnl_rng_lanes(uint64_t st[4][8], uint32_t out[256], int fast) { KS->rng_lanes(st, out, fast); }
 int rnl_rng_zig_block(const uint32_t *w, int m, float sg, rnl_real *o, uint16_t *mbits, int fast) {
-    return K->rng_zig_block(w, m, sg, o, mbits, fast);
+    return KS->rng_zig_block(w, m, sg, o, mbits, fast);
 }
 
 double rnl_bernoulli_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da) {
-    return K->bernoulli_nll(a, y, O, da);
+    return KS->bernoulli_nll(a, y, O, da);
 }
 double rnl_bernoulli_nll_ref(const rnl_real *a, const rnl_real *y, int O, rnl_real *da) {
-    return K->bernoulli_nll_ref(a, y, O, da);
+    return KS->bernoulli_nll_ref(a, y, O, da);
 }
 void rnl_bernoulli_grad(const rnl_real *a, const rnl_real *y, int O, rnl_real scale, rnl_real *da) {
-    K->bernoulli_grad(a, y, O, scale, da);
+    KS->bernoulli_grad(a, y, O, scale, da);
 }
 rnl_mog_grid rnl_mog_grid16(double data_mean, double data_std) {
-    return K->mog_grid16(data_mean, data_std);
+    return KS->mog_grid16(data_mean, data_std);
 }
-double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K_, const rnl_mog_grid *q,
+double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q,
                    rnl_real *da) {
-    return K->mog_nll(a, y, O, K_, q, da);
+    return KS->mog_nll(a, y, O, K, q, da);
 }
-double rnl_mog_nll_fast(const rnl_real *a, const rnl_real *y, int O, int K_, const rnl_mog_grid *q,
+double rnl_mog_nll_fast(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q,
                         rnl_real *da) {
-    return K->mog_nll_fast(a, y, O, K_, q, da);
+    return KS->mog_nll_fast(a, y, O, K, q, da);
 }
 double rnl_softmax_nll(const rnl_real *a, const rnl_real *y, int O, rnl_real *da) {
-    return K->softmax_nll(a, y, O, da);
+    return KS->softmax_nll(a, y, O, da);
 }
 double rnl_softmax_nll_ref(const rnl_real *a, const rnl_real *y, int O, rnl_real *da) {
-    return K->softmax_nll_ref(a, y, O, da);
+    return KS->softmax_nll_ref(a, y, O, da);
 }
 
 void rnl_rmsprop_step(const rnl_rmsprop *o, rnl_real *p, const rnl_real *g, rnl_real *ms,
                       rnl_real *buf, size_t n) {
-    K->rmsprop_step(o, p, g, ms, buf, n);
+    KS->rmsprop_step(o, p, g, ms, buf, n);
 }
 double rnl_clip_global_norm(rnl_real *g, size_t n, double max_norm) {
-    return K->clip_global_norm(g, n, max_norm);
+    return KS->clip_global_norm(g, n, max_norm);
 }
-#undef K
+#undef KS
