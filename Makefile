@@ -1,6 +1,7 @@
 # rnnlab — plain Makefile. `make` builds the library (static + shared), the tool and the
-# example; `make test` runs every test; `make debug|asan|ubsan` build checked variants into
-# their own directories; `make install PREFIX=...` installs.
+# example (-march=native outside the kernel sets); `make portable` the same for any x86-64
+# into build-portable/; `make test` runs every test; `make debug|asan|ubsan` build checked
+# variants into their own directories; `make install PREFIX=...` installs the portable build.
 
 PREFIX  ?= /usr/local
 MAKEFLAGS += --no-print-directory
