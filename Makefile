@@ -1,6 +1,7 @@
 # rnnlab — plain Makefile. `make` builds the library (static + shared), the tool and the
-# example; `make test` runs every test; `make debug|asan|ubsan` build checked variants into
-# their own directories; `make install PREFIX=...` installs.
+# example (-march=native outside the kernel sets); `make portable` the same for any x86-64
+# into build-portable/; `make test` runs every test; `make debug|asan|ubsan` build checked
+# variants into their own directories; `make install PREFIX=...` installs the portable build.
 
 PREFIX  ?= /usr/local
 MAKEFLAGS += --no-print-directory
@@ -23,10 +24,28 @@ CFLAGS  += $(OPENMP) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT)
 LDLIBS  += $(OPENMP) $(PKG_LIBS) -lm -lpthread
 
 # The library's layers are folders of src/ (docs/ARCHITECTURE.md): io, core, data, sample, run.
-LIB_SRC := $(wildcard src/*/*.c)
+# The kernel sets (src/core/kset.h): KSET_SRC is compiled once per set in KSETS, each with
+# its KSET_FLAGS_<set> in place of OPT's -march/-mtune, renamed by kset_names.h; cpu.c picks
+# one at run time (RNNLAB_CPU forces it). Everything else is compiled once, with OPT.
+KSETS    := plain avx2 avx512
+KSET_SRC := $(addprefix src/core/,kernels.c noise.c optim.c cell_gru.c cell_lstm.c cell_tanh.c \
+	head_bernoulli.c head_mog.c head_softmax.c kset.c)
+KSET_FLAGS_plain  := -march=x86-64 -mtune=generic
+KSET_FLAGS_avx2   := $(KSET_FLAGS_plain) -mpopcnt -mavx -mavx2 -mfma -mbmi -mbmi2
+KSET_FLAGS_avx512 := $(KSET_FLAGS_avx2) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512cd
+KSET_CFLAGS = $(filter-out -march=% -mtune=%,$(CFLAGS))
+LIB_SRC := $(filter-out $(KSET_SRC),$(wildcard src/*/*.c))
 LIB_HDR := include/rnnlab.h $(wildcard src/*/*.h)
-LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-DBL_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/dbl/%.o)
+KSET_OBJ := $(foreach k,$(KSETS),$(KSET_SRC:src/%.c=$(BUILD)/kset/$(k)/%.o))
+KDBL_OBJ := $(foreach k,$(KSETS),$(KSET_SRC:src/%.c=$(BUILD)/kdbl/$(k)/%.o))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(KSET_OBJ)
+DBL_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/dbl/%.o) $(KDBL_OBJ)
+
+# The portable build (`make portable`, what `make install` installs): OPT's -march=native
+# becomes the x86-64 baseline, so the library and the tool run on any x86-64; the kernel sets
+# are the same three. Without -march=native in OPT (asan, debug) the build already is.
+PORTABLE_OPT   := $(patsubst -march=native,-march=x86-64 -mtune=generic,$(OPT))
+PORTABLE_BUILD ?= $(if $(findstring -march=native,$(OPT)),$(BUILD)-portable,$(BUILD))
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DTEST_SRC := $(wildcard tests/dtest_*.c)
@@ -42,6 +61,17 @@ $(BUILD)/obj/%.o: src/%.c $(LIB_HDR)
 $(BUILD)/dbl/%.o: src/%.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DRNL_DOUBLE -c $< -o $@
+
+# One kernel set's objects, float and double: $(1) is the set.
+define KSET_RULES
+$(BUILD)/kset/$(1)/%.o: src/%.c $(LIB_HDR)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(KSET_CFLAGS) $$(KSET_FLAGS_$(1)) -DRNL_KSET=$(1) -include src/core/kset_names.h -c $$< -o $$@
+$(BUILD)/kdbl/$(1)/%.o: src/%.c $(LIB_HDR)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(KSET_CFLAGS) $$(KSET_FLAGS_$(1)) -DRNL_DOUBLE -DRNL_KSET=$(1) -include src/core/kset_names.h -c $$< -o $$@
+endef
+$(foreach k,$(KSETS),$(eval $(call KSET_RULES,$(k))))
 
 $(BUILD)/librnnlab.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -88,8 +118,14 @@ $(BUILD)/tests/dtest_%: tests/dtest_%.c tests/check.h $(BUILD)/librnnlab_d.a
 
 test-bins: all $(TESTS) $(DTESTS)
 
-test: test-bins
-	BUILD=$(BUILD) RNL_LDFLAGS="$(LDFLAGS)" sh tests/run.sh
+# The portable build of the same sources (see PORTABLE_OPT): its own directory unless the
+# build is portable already.
+portable:
+	$(MAKE) BUILD=$(PORTABLE_BUILD) OPT="$(PORTABLE_OPT)" all
+
+# The suite also checks the portable build (tests/sh_portable.sh), so it is built first.
+test: test-bins portable
+	BUILD=$(BUILD) PORTABLE_BUILD=$(PORTABLE_BUILD) RNL_LDFLAGS="$(LDFLAGS)" sh tests/run.sh
 
 debug:
 	$(MAKE) BUILD=build-debug OPT="-O0 -g -DRNL_TRAP_FE"
@@ -108,9 +144,16 @@ FUZZERS  := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-math-errno \
 	-fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itools $(PKG_CFLAGS)
 fuzz: $(FUZZERS)
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) tools/cli.c $(LIB_HDR)
+# The library for the harnesses: the ordinary rules (kernel sets included) under clang with
+# the sanitizers' instrumentation, without OpenMP.
+FUZZ_OPT := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+ifneq ($(BUILD),build-fuzz/lib)
+build-fuzz/lib/librnnlab.a: $(LIB_SRC) $(KSET_SRC) $(LIB_HDR)
+	$(MAKE) BUILD=build-fuzz/lib CC=clang OPT="$(FUZZ_OPT)" OPENMP= MPICC= build-fuzz/lib/librnnlab.a
+endif
+build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/lib/librnnlab.a tools/cli.c $(LIB_HDR)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) tools/cli.c $(PKG_LIBS) -lm -lpthread
+	clang $(FUZZ_FLAGS) -o $@ $< tools/cli.c build-fuzz/lib/librnnlab.a $(PKG_LIBS) -lm -lpthread
 FUZZ_ONLY ?= $(FUZZERS)
 fuzz-run: fuzz
 	@for f in $(FUZZ_ONLY); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
@@ -122,8 +165,9 @@ fuzz-run: fuzz
 	  else echo "FINDING in $$f: see build-fuzz/$$n.log"; tail -n 30 build-fuzz/$$n.log; exit 1; fi; done
 
 # valgrind memcheck of a short training run, an evaluation and sampling. Valgrind cannot
-# run AVX-512 code, so this is an AVX2 build, with OpenBLAS held to its AVX2 kernels.
-VG := OPENBLAS_CORETYPE=Haswell valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
+# run AVX-512 code, so this is an AVX2 build running the AVX2 kernel set, with OpenBLAS held
+# to its AVX2 kernels.
+VG := RNNLAB_CPU=avx2 OPENBLAS_CORETYPE=Haswell valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
 valgrind:
 	$(MAKE) BUILD=build-vg OPT="-O1 -g -march=x86-64-v3" build-vg/rnnlab
 	rm -rf build-vg/run
@@ -132,24 +176,25 @@ valgrind:
 	$(VG) build-vg/rnnlab sample --model build-vg/run/model.safetensors --steps 16 --out build-vg/run/s.mid
 	@echo "valgrind: 3 passed, 0 failed"
 
+# `make install` installs the portable build ($(PORTABLE_BUILD)), which runs on any x86-64.
 # The pkg-config file is written at install time, so it names the PREFIX installed to. Its
 # Libs.private is what librnnlab.a really links against: the dependencies' shared libraries
 # (`pkg-config --libs`, not their --static closure: Debian ships no static builds of
 # libsndfile's codecs, so `Requires.private: sndfile` made `--static` ask for -lmp3lame).
-install: all
+install: portable
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/rnnlab.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/librnnlab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(PORTABLE_BUILD)/librnnlab.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(PORTABLE_BUILD)/librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf librnnlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librnnlab.so
-	install -m 755 $(BUILD)/rnnlab $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(PORTABLE_BUILD)/rnnlab $(DESTDIR)$(PREFIX)/bin/
 	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: rnnlab\nDescription: tanh RNN, LSTM and GRU sequence models\nVersion: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lrnnlab\nLibs.private: %s\n' \
 	  '$(PREFIX)' '$(VERSION)' '$(strip $(PKG_LIBS) $(if $(OPENMP),-lgomp) -lm -lpthread)' \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlab.pc
 
 clean:
-	rm -rf build build-debug build-asan build-ubsan build-fuzz build-vg
+	rm -rf build build-portable build-debug build-asan build-ubsan build-fuzz build-vg
 
-.PHONY: all test test-bins debug asan asan-test ubsan install clean fuzz fuzz-run valgrind
+.PHONY: all portable test test-bins debug asan asan-test ubsan install clean fuzz fuzz-run valgrind
 .SECONDARY:

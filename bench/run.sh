@@ -5,7 +5,7 @@
 # and writes everything to bench/results.json (timestamped).
 #
 #   bench/run.sh [--seconds S] [--seq-len T] [--out FILE] [--scaling] [--perf] [--no-main]
-#                [--speech | --speech-only] [--text | --text-only] [--cpu-time]
+#                [--speech | --speech-only] [--text | --text-only] [--cpu-time] [--portable]
 #
 #   --seconds S   minimum timing per phase and per tool (default 1; warm-up comes on top)
 #   --seq-len T   steps per sequence (default 64)
@@ -22,6 +22,13 @@
 #                 shared with other jobs the wall clock measures the queue, not the code
 #   --repeat R    run every measurement R times (default 1); tables show the fastest of the
 #                 R (on a shared machine, the least disturbed), results.json keeps them all
+#   --portable    only the portable build against the -march=native one (docs/PERFORMANCE.md,
+#                 "Kernel sets"): builds both (make, make portable), then rnnlab bench on
+#                 music GRU-46, LSTM-36, tanh-100 at batch 1 and speech GRU-227 at batch 16,
+#                 the two builds alternating within each of the R repeats, and prints each
+#                 build's median (min-max) and the ratio of the medians; with --cpu-time
+#                 each thread's CPU time. Written to bench/results-portable.json unless
+#                 --out is given. No PyTorch or oneDNN; about 2 s per run.
 #
 # Main table: {GRU-46, LSTM-36, tanh-100} × batch {1, 16} × 1 thread, and {GRU-1024, LSTM-1024}
 # × batch 16 × threads {1, 2}. For each: rnnlab bench (paper variant; pytorch variant for
@@ -57,6 +64,7 @@ SPEECH=0
 OUT_GIVEN=0
 CPU=
 TEXT=0
+PORTABLE=0
 if [ "${RNNLAB_BENCH_SECTION:-}" = speech ]; then SPEECH=1; MAIN=0; fi
 if [ "${RNNLAB_BENCH_SECTION:-}" = text ]; then TEXT=1; MAIN=0; fi
 while [ $# -gt 0 ]; do
@@ -73,7 +81,8 @@ while [ $# -gt 0 ]; do
     --text) TEXT=1; shift ;;
     --text-only) TEXT=1; MAIN=0; shift ;;
     --cpu-time) CPU=--cpu-time; shift ;;
-    -h | --help) sed -n '2,46p' "$0"; exit 0 ;;
+    --portable) PORTABLE=1; shift ;;
+    -h | --help) sed -n '2,53p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -84,6 +93,54 @@ if [ "$TEXT" = 1 ] && [ "$SPEECH" = 0 ] && [ "$MAIN" = 0 ] && [ "$SCALING" = 0 ]
     OUT=bench/results-text.json
 fi
 PY=/usr/bin/python3
+if [ "$PORTABLE" = 1 ]; then
+    [ "$OUT_GIVEN" = 1 ] || OUT=bench/results-portable.json
+    echo "== build: make (-march=native) and make portable (x86-64 outside the kernel sets)"
+    make -j2 >/dev/null 2>&1 || make -j2 >/dev/null
+    make -j2 portable >/dev/null 2>&1 || make -j2 portable >/dev/null
+    SNAP=$(mktemp -d)
+    trap 'rm -rf "$SNAP"' EXIT
+    cp build/rnnlab "$SNAP/native"
+    cp build-portable/rnnlab "$SNAP/portable"
+    echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "native: $("$SNAP/native" --version); portable: $("$SNAP/portable" --version); git $(git rev-parse --short HEAD)"
+    : > "$SNAP/rec"
+    for ((i = 1; i <= REPEAT; i++)); do
+        for cfg in "--cell gru --hidden 46 --batch 1" "--cell lstm --hidden 36 --batch 1" \
+                   "--cell tanh --hidden 100 --batch 1" "--task speech --cell gru --hidden 227 --batch 16"; do
+            for b in native portable; do
+                echo "\$ build/$b-rnnlab bench $cfg --seq-len $T --threads 1 --seconds $SECONDS_OPT --json $CPU"
+                line=$("$SNAP/$b" bench $cfg --seq-len $T --threads 1 --seconds $SECONDS_OPT --json $CPU)
+                echo "$line"
+                printf '%s\t%s\t%s\t%s\n' "$b" "$cfg" "$(cut -d' ' -f1 /proc/loadavg)" "$line" >> "$SNAP/rec"
+            done
+        done
+    done
+    echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    OUT="$OUT" $PY - "$SNAP/rec" <<'EOF'
+import json, os, statistics, sys
+runs = []
+for l in open(sys.argv[1]):
+    b, cfg, load, js = l.rstrip("\n").split("\t")
+    r = json.loads(js); r["build"] = b; r["bench_args"] = cfg; r["loadavg_1min_after"] = float(load)
+    runs.append(r)
+print("| config | phase | native median (min-max) | portable median (min-max) | portable / native |")
+print("|---|---|---|---|---|")
+table = []
+for cfg in dict.fromkeys(r["bench_args"] for r in runs):
+    for phase in ("train", "infer"):
+        k = phase + "_steps_per_s"
+        v = {b: [r[k] for r in runs if r["bench_args"] == cfg and r["build"] == b] for b in ("native", "portable")}
+        m = {b: statistics.median(v[b]) for b in v}
+        ratio = m["portable"] / m["native"]
+        table.append({"config": cfg, "phase": phase, "native": v["native"], "portable": v["portable"], "ratio_of_medians": ratio})
+        f = lambda b: "%.0f (%.0f-%.0f)" % (m[b], min(v[b]), max(v[b]))
+        print("| %s | %s | %s | %s | %.3f |" % (cfg, phase, f("native"), f("portable"), ratio))
+json.dump({"runs": runs, "table": table}, open(os.environ["OUT"], "w"), indent=1)
+print("written:", os.environ["OUT"])
+EOF
+    exit 0
+fi
 RNNLAB=build/rnnlab
 ONEDNN=build/bench/onednn_bench
 PEAKBIN=build/bench/peak

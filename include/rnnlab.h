@@ -26,8 +26,10 @@ extern "C" {
 
 /* Every function declared between this push and the pop at the end is the library's public
  * interface: the only symbols librnnlab.so exports (the library is built with
- * -fvisibility=hidden; tests/sh_api.sh checks that the two lists are the same). */
-#if defined(__GNUC__)
+ * -fvisibility=hidden; tests/sh_api.sh checks that the two lists are the same). RNL_KSET is
+ * defined only inside the library, where its kernel sets compile their own, hidden copies of
+ * some of these functions under other names (src/core/kset.h). */
+#if defined(__GNUC__) && !defined(RNL_KSET)
 #pragma GCC visibility push(default)
 #endif
 
@@ -352,6 +354,26 @@ rnl_status rnl_model_load(const char *path, rnl_model **out);
 /* Threads for BLAS (1 unless called; the library sets 1 at model creation). */
 void rnl_set_threads(int n);
 
+/* ------------------------------------------------------------------------------------------
+ * Kernel sets: the library carries its numerical kernels compiled three times — "avx512"
+ * (AVX-512 F/BW/CD/DQ/VL), "avx2" (AVX2 + FMA) and "plain" (the x86-64 baseline) — and
+ * uses one, chosen once per process at the first call of rnl_cpu_init or of any
+ * computation: the environment variable RNNLAB_CPU if it is set and not empty, else the
+ * best set this CPU supports. Results are bit for bit those of one build within a set;
+ * between sets they differ by rounding (docs/PERFORMANCE.md, "Kernel sets": the measured
+ * differences). rnl_config_check (so rnl_model_create) and rnl_model_load call rnl_cpu_init
+ * and return its error.
+ * ---------------------------------------------------------------------------------------- */
+/* RNL_OK, or RNL_ERR_USAGE when RNNLAB_CPU names no set or one this CPU lacks (the message in
+ * rnl_last_error). The choice is made once; later calls return the same result. After a
+ * failed choice there is no set to compute with: a kernel function that returns no status
+ * (rnl_bernoulli_nll, rnl_rmsprop_step, rnl_rng_add_normal, ...) writes the message to
+ * stderr and calls abort(). The name and parse functions (rnl_cell_name, ...) still work. */
+rnl_status rnl_cpu_init(void);
+/* "avx512", "avx2" or "plain": the set in use (a static string); NULL when rnl_cpu_init
+ * fails. */
+const char *rnl_cpu_name(void);
+
 /* ==========================================================================================
  * The workflow: data sets, training, evaluation, sampling. The tool `rnnlab` is built on the
  * same functions (and the internals under them); what it does, a program can do through
@@ -538,7 +560,7 @@ rnl_status rnl_roll_write_midi(const char *path, const uint8_t *roll, int T, int
 rnl_status rnl_speech_sample(const rnl_model *m, double seconds, uint64_t seed,
                              const char *prime_wav, const char *out_wav);
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(RNL_KSET)
 #pragma GCC visibility pop
 #endif
 

@@ -7,7 +7,10 @@
 # train_model's numbers must be the installed tool's.
 . tests/lib.sh
 tmp=$T
-make -s BUILD="$BUILD" install PREFIX="$tmp/prefix" >/dev/null 2>&1 && ok || bad "make install failed"
+# make install installs the portable build (make test passes its directory; build-asan under
+# make asan-test, where the build itself is portable).
+PB=${PORTABLE_BUILD:-$BUILD-portable}
+make -s BUILD="$BUILD" PORTABLE_BUILD="$PB" install PREFIX="$tmp/prefix" >/dev/null 2>&1 && ok || bad "make install failed"
 for f in include/rnnlab.h lib/librnnlab.a lib/librnnlab.so lib/librnnlab.so.0 lib/pkgconfig/rnnlab.pc bin/rnnlab; do
     [ -e "$tmp/prefix/$f" ] && ok || bad "missing $f"
 done
@@ -32,6 +35,15 @@ done
 cc -std=c11 ${RNL_LDFLAGS:-} $(pkg-config --cflags --static rnnlab) examples/train_model.c -o "$tmp/plain_static" \
     $(pkg-config --static --libs rnnlab) -Wl,-rpath,"$tmp/prefix/lib" 2>"$tmp/err" && ok || bad "pkg-config --static link: $(cat "$tmp/err")"
 "$tmp/prefix/bin/rnnlab" train --data jsb --hidden 8 --max-epochs 1 --out "$tmp/run" --quiet >/dev/null 2>&1 && ok || bad "installed rnnlab cannot train"
+# What is installed is the portable build (tests/sh_portable.sh checks its instructions), and
+# it trains under the plain and avx2 kernel sets, to byte-identical models (docs/PERFORMANCE.md).
+cmp -s "$tmp/prefix/bin/rnnlab" "$PB/rnnlab" && cmp -s "$tmp/prefix/lib/librnnlab.so.0" "$PB/librnnlab.so.0" && ok \
+    || bad "the installed tool or library is not the portable build's ($PB)"
+for k in plain avx2; do
+    RNNLAB_CPU=$k "$tmp/prefix/bin/rnnlab" train --data jsb --hidden 8 --max-epochs 1 --out "$tmp/run-$k" --quiet >/dev/null 2>"$tmp/err" \
+        && ok || bad "installed rnnlab under RNNLAB_CPU=$k: $(cat "$tmp/err")"
+done
+cmp -s "$tmp/run-plain/model.safetensors" "$tmp/run-avx2/model.safetensors" && ok || bad "the installed tool's plain and avx2 models differ"
 a=$("$tmp/run_model_shared" "$tmp/run/model.safetensors" 6 2>&1); ra=$?
 b=$("$tmp/run_model_static" "$tmp/run/model.safetensors" 6 2>&1); rb=$?
 [ $ra -eq 0 ] && [ $rb -eq 0 ] && ok || bad "run_model failed: $a / $b"

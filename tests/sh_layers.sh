@@ -51,11 +51,12 @@ done
 
 # 5. Symbols: every library symbol an object uses is defined in its layer or below.
 if command -v nm > /dev/null && [ -d "$BUILD/obj" ]; then
-    for o in "$BUILD"/obj/*/*.o; do
+    # The kernel sets' objects ($BUILD/kset/SET/core/*.o) belong to their folder's layer too.
+    for o in "$BUILD"/obj/*/*.o "$BUILD"/kset/*/*/*.o; do
         layer=$(basename "$(dirname "$o")")
         nm --defined-only -g "$o" | awk -v l="$layer" '{ print $3, l }'
     done | sort -u > "$T/defs"
-    for o in "$BUILD"/obj/*/*.o; do
+    for o in "$BUILD"/obj/*/*.o "$BUILD"/kset/*/*/*.o; do
         layer=$(basename "$(dirname "$o")")
         ok_layers=$(allowed "$layer")
         nm -u "$o" | awk '{ print $2 }' | sort -u > "$T/undef"

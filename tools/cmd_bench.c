@@ -195,18 +195,18 @@ int cmd_bench(int argc, char **argv) {
     double F = 2.0 * width * hidden;
     for (int l = 0; l < layers; l++) F += 2.0 * G * hidden * ((l == 0 ? input : hidden) + hidden);
     if (json) {
-        printf("{\"tool\": \"rnnlab\", \"version\": \"%s\", \"task\": \"%s\", \"cell\": \"%s\", \"variant\": \"%s\", \"hidden\": %d, "
+        printf("{\"tool\": \"rnnlab\", \"version\": \"%s\", \"kernels\": \"%s\", \"task\": \"%s\", \"cell\": \"%s\", \"variant\": \"%s\", \"hidden\": %d, "
                "\"layers\": %d, \"batch\": %d, \"seq_len\": %d, \"input\": %d, \"output\": %d, \"head_width\": %d, \"threads\": %d, "
                "\"weight_noise\": %g, \"clock\": \"%s\", \"train_steps_per_s\": %.1f, \"infer_steps_per_s\": %.1f, "
                "\"train_gflops\": %.3f, \"infer_gflops\": %.3f, \"flop_per_step_forward\": %.0f}\n",
-               RNL_VERSION, TASKS[task].name, rnl_cell_name(cell), rnl_variant_name(var), hidden, layers, batch, T, input,
+               RNL_VERSION, rnl_cpu_name(), TASKS[task].name, rnl_cell_name(cell), rnl_variant_name(var), hidden, layers, batch, T, input,
                output, width, threads,
                noise, cpu ? "thread-cpu" : "wall", train_sps, infer_sps, train_sps * 3 * F * 1e-9, infer_sps * F * 1e-9, F);
     } else {
-        printf("%s %s-%d (%s), batch %d, %d steps, %d thread(s): train %.0f steps/s (%.2f GFLOP/s), "
+        printf("%s %s-%d (%s), batch %d, %d steps, %d thread(s), kernels %s: train %.0f steps/s (%.2f GFLOP/s), "
                "inference %.0f steps/s (%.2f GFLOP/s)\n",
-               TASKS[task].name, rnl_cell_name(cell), hidden, rnl_variant_name(var), batch, T, threads, train_sps,
-               train_sps * 3 * F * 1e-9, infer_sps, infer_sps * F * 1e-9);
+               TASKS[task].name, rnl_cell_name(cell), hidden, rnl_variant_name(var), batch, T, threads,
+               rnl_cpu_name(), train_sps, train_sps * 3 * F * 1e-9, infer_sps, infer_sps * F * 1e-9);
     }
     free(x);
     free(y);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "core/kset.h"
 
 typedef struct {
     const char *name;                   /* argv[1] */
@@ -30,7 +31,8 @@ static void main_help(FILE *f) {
            "usage: rnnlab COMMAND [options]      rnnlab COMMAND --help for its options\n\n"
            "commands:\n", RNL_VERSION);
     for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-11s %s\n", COMMANDS[i].name, COMMANDS[i].help);
-    fprintf(f, "\n  --version   print the version\n");
+    fprintf(f, "\n  --version   print the version and the kernel set in use (RNNLAB_CPU=plain|avx2|avx512\n"
+               "              forces one; the default is the best this CPU supports)\n");
 }
 
 int main(int argc, char **argv) {
@@ -38,8 +40,15 @@ int main(int argc, char **argv) {
         main_help(argc < 2 ? stderr : stdout); /* no command is a usage error */
         return argc < 2 ? 2 : 0;
     }
+    /* The kernel set, chosen once from the CPU or RNNLAB_CPU: a bad value stops every command
+     * here, before any work, in one line. */
+    rnl_status st = rnl_cpu_init();
+    if (st != RNL_OK) return cli_fail(st);
     if (strcmp(argv[1], "--version") == 0) {
-        printf("rnnlab %s\n", RNL_VERSION);
+        printf("rnnlab %s (kernels %s; this CPU supports", RNL_VERSION, rnl_cpu_name());
+        for (int k = RNL_KSET_COUNT - 1; k >= 0; k--)
+            if (rnl_kset_supported((rnl_kset)k)) printf(" %s", rnl_kset_table((rnl_kset)k)->name);
+        printf(")\n");
         return 0;
     }
     rnl_set_threads(1);

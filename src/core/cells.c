@@ -1,29 +1,26 @@
-/* cells.c — the table of recurrent units: one row per rnl_cell, and the public name, parse
- * and gate-count functions that read it. The units themselves are cell_<name>.c. */
+/* cells.c — the recurrent units by rnl_cell: the descriptor of the chosen kernel set, and
+ * the public name, parse and gate-count functions. The units themselves are cell_<name>.c. */
 #include <stdio.h>
 #include <string.h>
 #include "core/cells.h"
+#include "core/kset.h"
 
-static const rnl_cell_desc *const CELLS[] = {
-    [RNL_CELL_TANH] = &rnl_cell_tanh,
-    [RNL_CELL_GRU] = &rnl_cell_gru,
-    [RNL_CELL_LSTM] = &rnl_cell_lstm,
-};
-_Static_assert(sizeof CELLS / sizeof CELLS[0] == RNL_CELL_COUNT,
-               "one row of CELLS per rnl_cell value");
-
+/* The table is the kernel set's (kset.c: each set's copy of the cells). The descriptor of
+ * a cell is the chosen set's; its metadata (name, gates, ...) is the same in every set, so
+ * the name functions read the plain set's, which needs no choice of set (a wrong
+ * RNNLAB_CPU does not stop --cell from parsing). */
 const rnl_cell_desc *rnl_cell_describe(rnl_cell c) {
-    return (unsigned)c < RNL_CELL_COUNT ? CELLS[c] : NULL;
+    return (unsigned)c < RNL_CELL_COUNT ? rnl_kset_active()->cell[c] : NULL;
 }
 
+static const rnl_cell_desc *cell_meta(int c) { return rnl_kset_table(RNL_KSET_PLAIN)->cell[c]; }
+
 const char *rnl_cell_name(rnl_cell c) {
-    const rnl_cell_desc *d = rnl_cell_describe(c);
-    return d ? d->name : "?";
+    return (unsigned)c < RNL_CELL_COUNT ? cell_meta(c)->name : "?";
 }
 
 int rnl_cell_gates(rnl_cell c) {
-    const rnl_cell_desc *d = rnl_cell_describe(c);
-    return d ? d->gates : 0;
+    return (unsigned)c < RNL_CELL_COUNT ? cell_meta(c)->gates : 0;
 }
 
 void rnl_cell_names(char *out, size_t n) {
@@ -32,12 +29,12 @@ void rnl_cell_names(char *out, size_t n) {
     for (int c = 0; c < RNL_CELL_COUNT && k < n; c++)
         k += (size_t)snprintf(out + k, n - k, "%s%s",
                               c == 0 ? "" : c == RNL_CELL_COUNT - 1 ? " or " : ", ",
-                              CELLS[c]->name);
+                              cell_meta(c)->name);
 }
 
 rnl_status rnl_cell_parse(const char *s, rnl_cell *out) {
     for (int c = 0; c < RNL_CELL_COUNT; c++)
-        if (s && strcmp(s, CELLS[c]->name) == 0) {
+        if (s && strcmp(s, cell_meta(c)->name) == 0) {
             *out = (rnl_cell)c;
             return RNL_OK;
         }

@@ -52,7 +52,8 @@ typedef struct {
 /* ================================================================ descriptors ======= */
 /* One descriptor per cell, defined beside its equations in cell_<name>.c; model.c and the
  * checkpoints ask the cell only through it. To add a cell: a value before RNL_CELL_COUNT in
- * rnnlab.h, a file cell_<name>.c defining rnl_cell_<name>, its row in cells.c, its tests. */
+ * rnnlab.h, a file cell_<name>.c defining rnl_cell_<name>, its row in kset.c's CELLS,
+ * its name in kset_names.h and the Makefile's KSET_SRC (a cell is kernel-set code), its tests. */
 
 /* Forward over T steps. tmp is [B, 4H] scratch. */
 typedef void (*rnl_cell_forward_fn)(const rnl_layer_p *p, rnl_layer_act *a, int T, int B,
@@ -92,6 +93,8 @@ typedef struct rnl_cell_desc {
      * [B, 4H]; Cs [(T+1)*B, H] when has_c; Pf as split_pf says. */
 } rnl_cell_desc;
 
+/* Each kernel set's own copies (kset.h; renamed per set by kset_names.h): only the set's
+ * table (kset.c) names them, everything else asks rnl_cell_describe. */
 extern const rnl_cell_desc rnl_cell_tanh, rnl_cell_gru, rnl_cell_lstm;
 
 /* The descriptor of c; NULL for a value outside the enum (callers turn that into

@@ -263,7 +263,9 @@ static rnl_status read_tensors(const rnl_st_file *f, rnl_model *m) {
 rnl_status rnl_model_load(const char *path, rnl_model **out) {
     *out = NULL;
     rnl_st_file *f;
-    rnl_status st = rnl_st_read(path, &f);
+    rnl_status st = rnl_cpu_init(); /* before read_config asks the chosen set's cells */
+    if (st != RNL_OK) return st;
+    st = rnl_st_read(path, &f);
     if (st != RNL_OK) return st;
     rnl_config cfg;
     rnl_model_meta md;

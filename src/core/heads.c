@@ -1,29 +1,24 @@
-/* heads.c — the table of output heads: one row per rnl_head, and the public name, parse and
- * width functions that read it. The heads themselves are head_<name>.c. */
+/* heads.c — the output heads by rnl_head: the descriptor of the chosen kernel set, and the
+ * public name, parse and width functions. The heads themselves are head_<name>.c. */
 #include <stdio.h>
 #include <string.h>
 #include "core/heads.h"
+#include "core/kset.h"
 
-static const rnl_head_desc *const HEADS[] = {
-    [RNL_HEAD_BERNOULLI] = &rnl_head_bernoulli,
-    [RNL_HEAD_MOG] = &rnl_head_mog,
-    [RNL_HEAD_SOFTMAX] = &rnl_head_softmax,
-};
-_Static_assert(sizeof HEADS / sizeof HEADS[0] == RNL_HEAD_COUNT,
-               "one row of HEADS per rnl_head value");
-
+/* The table is the kernel set's (kset.c), as for the cells (cells.c): descriptors from the
+ * chosen set, names and widths from the plain set's (the same in every set). */
 const rnl_head_desc *rnl_head_describe(rnl_head h) {
-    return (unsigned)h < RNL_HEAD_COUNT ? HEADS[h] : NULL;
+    return (unsigned)h < RNL_HEAD_COUNT ? rnl_kset_active()->head[h] : NULL;
 }
 
+static const rnl_head_desc *head_meta(int h) { return rnl_kset_table(RNL_KSET_PLAIN)->head[h]; }
+
 const char *rnl_head_name(rnl_head h) {
-    const rnl_head_desc *d = rnl_head_describe(h);
-    return d ? d->name : "?";
+    return (unsigned)h < RNL_HEAD_COUNT ? head_meta(h)->name : "?";
 }
 
 int rnl_head_width(const rnl_config *cfg) {
-    const rnl_head_desc *d = rnl_head_describe(cfg->head);
-    return d ? d->width(cfg->output, cfg->mixtures) : 0;
+    return (unsigned)cfg->head < RNL_HEAD_COUNT ? head_meta(cfg->head)->width(cfg->output, cfg->mixtures) : 0;
 }
 
 void rnl_head_names(char *out, size_t n) {
@@ -32,12 +27,12 @@ void rnl_head_names(char *out, size_t n) {
     for (int h = 0; h < RNL_HEAD_COUNT && k < n; h++)
         k += (size_t)snprintf(out + k, n - k, "%s%s",
                               h == 0 ? "" : h == RNL_HEAD_COUNT - 1 ? " or " : ", ",
-                              HEADS[h]->name);
+                              head_meta(h)->name);
 }
 
 rnl_status rnl_head_parse(const char *s, rnl_head *out) {
     for (int h = 0; h < RNL_HEAD_COUNT; h++)
-        if (s && strcmp(s, HEADS[h]->name) == 0) {
+        if (s && strcmp(s, head_meta(h)->name) == 0) {
             *out = (rnl_head)h;
             return RNL_OK;
         }

@@ -4,7 +4,8 @@
  * targets y [O], its gradient d nll / d a, and draws of y for sampling. One descriptor per
  * head, defined beside its equations in head_<name>.c; model.c, the configuration check and
  * the samplers ask the head only through it. To add a head: a value before RNL_HEAD_COUNT in
- * rnnlab.h, a file head_<name>.c defining rnl_head_<name>, its row in heads.c, its tests.
+ * rnnlab.h, a file head_<name>.c defining rnl_head_<name>, its row in kset.c's HEADS,
+ * its name in kset_names.h and the Makefile's KSET_SRC (a head is kernel-set code), its tests.
  *
  * Shapes: O targets per step, K mixture components (0 for heads without mixtures), width =
  * the descriptor's width(O, K) logits per step; "rows" are the n valid sequences of one step
@@ -47,6 +48,8 @@ typedef struct rnl_head_desc {
                  rnl_rng *rng, double *y);
 } rnl_head_desc;
 
+/* Each kernel set's own copies, as the cells' (cells.h): everything but kset.c asks
+ * rnl_head_describe. */
 extern const rnl_head_desc rnl_head_bernoulli, rnl_head_mog, rnl_head_softmax;
 
 /* The softmax head's NLL of one step (head_softmax.c has the equations): logits a [O],

@@ -7,9 +7,10 @@
 #include <float.h>
 #include <string.h>
 #include "core/kernels.h"
-/* Float builds for AVX-512 get the register tiles below for the per-step products (and a
- * vectorised non-zero scan in the sparse kernel); other builds (double, the valgrind build)
- * the portable gemm_nn_rows, one panel at a time. */
+/* The AVX-512 kernel set (float) gets the register tiles below for the per-step products
+ * (and a vectorised non-zero scan in the sparse kernel); the AVX2 and plain sets and the
+ * double build the portable gemm_nn_rows, one panel at a time (kset.h: compiled once per
+ * set, so __AVX512F__ is the set's, not the build's). */
 #if defined(__AVX512F__) && !defined(RNL_DOUBLE)
 #include <immintrin.h>
 #define RNL_DENSE_SMALL 1
@@ -17,20 +18,6 @@
 #else
 #define RNL_SMALL_M 8
 #endif
-
-/* OpenBLAS's thread control (declared in its cblas.h on Debian; declared again here so the
- * code does not depend on that header's extensions). */
-void openblas_set_num_threads(int num_threads);
-
-static int rnl_threads = 1;
-void rnl_set_threads(int n) {
-    rnl_threads = n < 1 ? 1 : n;
-#ifdef _OPENMP
-    openblas_set_num_threads(1); /* the threads are OpenMP's: rnl_gemm splits the work */
-#else
-    openblas_set_num_threads(rnl_threads);
-#endif
-}
 
 void rnl_gemm_ref(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_real *A,
                   int lda, const rnl_real *B, int ldb, rnl_real beta, rnl_real *C, int ldc) {
@@ -215,7 +202,7 @@ static void gemm_panels(int M, int N, int K, rnl_real alpha, const rnl_real *A, 
                         int ldc) {
     const int np = (N + RNL_PANEL - 1) / RNL_PANEL;
 #ifdef _OPENMP
-    const int nt = rnl_threads < np ? rnl_threads : np;
+    const int nt = rnl_kernel_threads < np ? rnl_kernel_threads : np;
     if (nt > 1 && (double)M * N * K >= (double)(1 << 20)) {
 #pragma omp parallel num_threads(nt)
         {
@@ -240,8 +227,6 @@ static void scale_c(int M, int N, rnl_real beta, rnl_real *C, int ldc) {
  * its rows, 4-16 KB apart at H = 1024, and the prefetchers do not keep up: 16 x 1024 x 4096
  * ran at 63 GFLOP/s, against 106 for the same product from the packed layout, where every
  * panel is one contiguous stream (standalone timing, one thread). */
-int rnl_pack_fast = 1;
-
 size_t rnl_packed_len(int K, int N) {
     return (size_t)K * (size_t)((N + RNL_PANEL - 1) / RNL_PANEL) * RNL_PANEL;
 }
@@ -299,7 +284,7 @@ void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P) {
     const int np = (N + RNL_PANEL - 1) / RNL_PANEL;
     /* a copy: panels on several threads give the same bytes (12-16 MB per pass at H = 1024) */
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(rnl_threads) schedule(static) if (rnl_threads > 1 && (double)K * N >= (double)(1 << 20))
+#pragma omp parallel for num_threads(rnl_kernel_threads) schedule(static) if (rnl_kernel_threads > 1 && (double)K * N >= (double)(1 << 20))
 #endif
     for (int q = 0; q < np; q++) {
         rnl_real *Pq = P + (size_t)q * K * RNL_PANEL;
@@ -447,7 +432,7 @@ void rnl_gemm(char ta, char tb, int M, int N, int K, rnl_real alpha, const rnl_r
      * single-threaded BLAS call per OpenMP thread. OpenBLAS's own threads stay off (see
      * rnl_set_threads): two thread pools spinning against each other on two cores cost more
      * than either gains. The cut is fixed by N, so results are deterministic for a given N. */
-    const int nt = rnl_threads;
+    const int nt = rnl_kernel_threads;
     if (nt > 1 && (double)M * N * K >= (double)(1 << 22)) {
 #pragma omp parallel num_threads(nt)
         {

@@ -43,6 +43,9 @@ void rnl_pack(char tb, int K, int N, const rnl_real *B, int ldb, rnl_real *P);
 /* 1 (the default): the transposed pack by 16 x 16 register transposes on AVX-512 float
  * builds; 0: by the plain scalar loop, its reference (the tests compare the two). */
 extern int rnl_pack_fast;
+/* The thread count rnl_set_threads stored (>= 1). Like rnl_pack_fast, one variable shared by
+ * every kernel set (kset.h), defined in cpu.c. */
+extern int rnl_kernel_threads;
 /* C[M,N] = alpha * A[M,K] · B[k0 : k0+K, c0 : c0+N] + beta * C, B packed in P with PK rows;
  * c0 a multiple of RNL_PANEL. Same contract as rnl_gemm('N','N', ...) on that block. */
 void rnl_gemm_packed(int M, int N, int K, rnl_real alpha, const rnl_real *A, int lda,

@@ -50,6 +50,8 @@ rnl_status rnl_variant_parse(const char *s, rnl_variant *out) {
 }
 
 rnl_status rnl_config_check(const rnl_config *c) {
+    rnl_status cpu = rnl_cpu_init(); /* the kernel set the descriptors come from */
+    if (cpu != RNL_OK) return cpu;
     if (!rnl_cell_describe(c->cell)) return rnl_fail(RNL_ERR_USAGE, "unknown cell %d", (int)c->cell);
     if ((unsigned)c->variant >= RNL_VARIANT_COUNT)
         return rnl_fail(RNL_ERR_USAGE, "unknown variant %d", (int)c->variant);
