@@ -236,6 +236,16 @@ double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl
  *        log M' = max(a1, a2) + log1p(r),   w = 1/(1 + r) (a1 >= a2) or r/(1 + r)
  *    (one exp and one log1p in place of three exps and a log);
  *  - log1p of a small argument (|x| < 0.01: S − 1 and usually r) by its series;
+ *  - the far tail, where the uniform part swamps the Gaussian's: for an inner bin wholly on
+ *    one side of the mean (a = m − h > 0) the mass is at most its width times the density at
+ *    its nearer edge, M <= 2h φ(a), so with
+ *        B = log(1 − ε) + log(step) − s − a²/2 − log √(2π)  >=  log((1 − ε) M)
+ *    B < log(ε/n) − 43 means r = (1 − ε) M n/ε < e^−43 < 2^−62: log M' = log(ε/n) + log1p(r)
+ *    rounds to log(ε/n) exactly in double (|log(ε/n)| ≈ 20, half an ulp ≈ 1.8e-15), and the
+ *    derivatives, w · d log M/dμ with w = r/(1 + r) < 2^−62, are below 1e-15 σ⁻¹ (a + 1):
+ *    returned as log(ε/n) and 0, 0 without the bin mass (its erfcx, log and expm1 were three
+ *    quarters of a trained speech model's time: docs/PERFORMANCE.md). The reference computes
+ *    them in full; the tests compare the two;
  *  - on AVX-512 (F and VL; float builds, K·O <= 1024) the entries 8 at a time in double vectors
  *    (entries8: vexp and vlog1p01 below, the same series), the entries outside the narrow
  *    case or the floor (a mask) handed back to the scalar entry_fast.
@@ -286,6 +296,9 @@ typedef struct {
     double step, f, log_step, l1me, a2; /* grid step, floor, log step, log(1 − ε), log(ε/n) */
 } mog_consts;
 
+/* The far-tail cut-off (see rnl_mog_nll_fast): B < log(ε/n) − MOG_TAIL_CUT. */
+#define MOG_TAIL_CUT 43.0
+
 /* One entry (k, d) of the fast twin: returns log M'_kd; *gmu = d log M' / d mu and
  * *gls = d log M' / d ls (the raw log-std), before the factor −g_k. */
 static inline double entry_fast(const mog_consts *z, double c, int open_lo, int open_hi, double mu, double l0,
@@ -301,7 +314,11 @@ static inline double entry_fast(const mog_consts *z, double c, int open_lo, int 
     if (m < 0) m = -m, sign = -1;
     if (!open_lo && !open_hi && h * (1 + m) < 0.1)
         lm = narrow_bin(m, h, sign, isig, l, z->log_step, &dmu, &ds);
-    else
+    else if (!open_lo && !open_hi && dsdl == 1 && m > h &&
+             z->l1me + z->log_step - l - 0.5 * (m - h) * (m - h) - HALF_LOG_2PI < z->a2 - MOG_TAIL_CUT) {
+        *gmu = *gls = 0;
+        return z->a2; /* the far tail: the uniform part alone, to rounding */
+    } else
         lm = log_bin_mass(c, open_lo, open_hi, z->step, mu, l, &dmu, &ds);
     /* M' = (1 − ε) M + ε/n in logs, w = (1 − ε) M / M' */
     const double a1 = z->l1me + lm;
@@ -385,11 +402,12 @@ static void entries8(const mog_consts *z, const double *cj, const unsigned char 
     const __m512d m = _mm512_abs_pd(dm);
     const __m512d sign = _mm512_mask_blend_pd(neg, one, _mm512_set1_pd(-1.0));
     const __m512d h = _mm512_mul_pd(_mm512_set1_pd(0.5 * z->step), isig);
-    __mmask8 fast = live & _mm512_cmp_pd_mask(_mm512_mul_pd(h, _mm512_add_pd(one, m)), _mm512_set1_pd(0.1), _CMP_LT_OQ);
-    fast &= _mm512_cmp_pd_mask(l, _mm512_set1_pd(z->f), _CMP_GE_OQ);
-    fast &= _mm512_cmp_pd_mask(l, _mm512_set1_pd(RNL_MOG_MAX_LOG_STD), _CMP_LE_OQ);
+    /* inner: an inner bin with l in [f, max] (no floor or ceiling to apply) */
+    __mmask8 inner = live & _mm512_cmp_pd_mask(l, _mm512_set1_pd(z->f), _CMP_GE_OQ);
+    inner &= _mm512_cmp_pd_mask(l, _mm512_set1_pd(RNL_MOG_MAX_LOG_STD), _CMP_LE_OQ);
     for (int i = 0; i < n; i++)
-        if (opn[j0 + i]) fast &= (__mmask8) ~(1u << i);
+        if (opn[j0 + i]) inner &= (__mmask8) ~(1u << i);
+    __mmask8 fast = inner & _mm512_cmp_pd_mask(_mm512_mul_pd(h, _mm512_add_pd(one, m)), _mm512_set1_pd(0.1), _CMP_LT_OQ);
     /* narrow_bin */
     const __m512d m2 = _mm512_mul_pd(m, m), h2 = _mm512_mul_pd(h, h);
     const __m512d he2 = _mm512_sub_pd(m2, one);
@@ -436,6 +454,16 @@ static void entries8(const mog_consts *z, const double *cj, const unsigned char 
     _mm512_mask_storeu_pd(lmp + j0, live, lp);
     _mm512_mask_storeu_pd(gmu + j0, live, _mm512_mul_pd(dmu, w));
     _mm512_mask_storeu_pd(gls + j0, live, _mm512_mul_pd(ds, w));
+    /* the far tail (entry_fast's test, for the lanes with l in [f, max] and an inner bin) */
+    const __m512d am = _mm512_sub_pd(m, h);
+    __m512d bnd = _mm512_sub_pd(_mm512_set1_pd(z->l1me + z->log_step - HALF_LOG_2PI), l);
+    bnd = _mm512_fnmadd_pd(_mm512_mul_pd(_mm512_set1_pd(0.5), am), am, bnd);
+    __mmask8 tail = inner & ~fast & _mm512_cmp_pd_mask(am, _mm512_setzero_pd(), _CMP_GT_OQ);
+    tail &= _mm512_cmp_pd_mask(bnd, _mm512_set1_pd(z->a2 - MOG_TAIL_CUT), _CMP_LT_OQ);
+    _mm512_mask_storeu_pd(lmp + j0, tail, a2);
+    _mm512_mask_storeu_pd(gmu + j0, tail, _mm512_setzero_pd());
+    _mm512_mask_storeu_pd(gls + j0, tail, _mm512_setzero_pd());
+    fast |= tail;
     for (int i = 0; i < n; i++)
         if (!((fast >> i) & 1u)) {
             const int j = j0 + i;
