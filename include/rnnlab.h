@@ -223,6 +223,27 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
                                 const rnl_batch *batch, rnl_real *grad, double scale,
                                 rnl_state *state, double *nll_sum);
 
+/* Dropout of a training pass (inverted dropout, Srivastava et al. 2014; where char-rnn and
+ * PyTorch's nn.LSTM(dropout=p) + a dropout before the Linear put it; Zaremba et al. 2014:
+ * the non-recurrent connections only). Site s = 0 .. layers-1 is the output of layer s on
+ * its way up, to layer s+1's input or, for the top layer, to the output layer; the recurrent
+ * state h_{t-1} a layer feeds back to itself is never dropped:
+ *     d_s[t, b, j] = m_s[t, b, j] · h_s[t, b, j],   m = 1/(1-p) with probability 1-p, else 0
+ * a fresh mask for every site, step, sequence and unit, drawn in that order (s, then t, b, j
+ * over all T·B rows, padded ones included) by rnl_dropout_mask from one xoshiro256**
+ * generator seeded with `seed`: the same seed gives the same masks, so a pass is
+ * reproducible and a finite-difference check can hold the masks fixed. The backward pass
+ * multiplies the gradients of those connections by the same masks. */
+typedef struct {
+    double p;      /* probability that a unit is dropped, in [0, 1); 0 = off */
+    uint64_t seed; /* seed of the masks */
+} rnl_dropout;
+/* rnl_forward_backward with dropout (drop NULL or drop->p == 0: exactly rnl_forward_backward,
+ * bit for bit). RNL_ERR_USAGE for p outside [0, 1). Evaluation and sampling never drop. */
+rnl_status rnl_forward_backward_dropout(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                                        const rnl_batch *batch, rnl_real *grad, double scale,
+                                        rnl_state *state, const rnl_dropout *drop, double *nll_sum);
+
 /* Output-layer values of the last forward pass: [T, B, width] logits (head parameters). */
 const rnl_real *rnl_workspace_logits(const rnl_workspace *ws);
 
@@ -332,6 +353,10 @@ uint64_t rnl_rng_below(rnl_rng *r, uint64_t n); /* uniform in [0, n), unbiased; 
  * still a pure function of the state). Not thread-safe on its very first call (it fills
  * static tables); the library calls it once from the thread that trains. */
 void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma);
+/* A dropout mask (rnl_dropout): n values, each 0 with probability p (one 32-bit uniform u per
+ * value, dropped when u < round(p·2^32), so within 2^-33 of p), else 1/(1-p) rounded to
+ * rnl_real; two values per draw of r, the low half first. 0 <= p < 1. */
+void rnl_dropout_mask(rnl_rng *r, double p, rnl_real *mask, size_t n);
 
 /* ------------------------------------------------------------------------------------------
  * Checkpoints (safetensors: u64 LE header length, JSON header, raw float32 LE data).

@@ -359,7 +359,7 @@ static double authors_replay(const rnl_st_file *f, const char *cs, const rnl_tra
     for (int k = 0; k < steps; k++) {
         /* --loss-weight sum: the summed NLL, divided by 1 */
         const rnl_update_ctx u = {{lr[k], o->decay, o->momentum, o->eps, o->rms_floor, o->step_clip, vel},
-                                  o->clip, o->weight_noise, noisy, grad, ms, buf};
+                                  o->clip, o->weight_noise, o->dropout, noisy, grad, ms, buf};
         int finite = 0;
         rnl_status st = rnl_update(m, ws, &rng, &u, &batch, 1.0, NULL, 0, &finite);
         CHECK(st == RNL_OK && finite, "%s: update %d: %s", cs, k + 1, st ? rnl_last_error() : "not finite");

@@ -56,6 +56,10 @@ const rnl_option rnl_train_options[] = {
      "epochs without a better validation NLL before stopping (train --resume may change it)"},
     {"weight_noise", RNL_OPT_REAL, T_(weight_noise), 0, 10, 0.075, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "std of Gaussian noise on W and U, one draw per update = per forward pass (batch 1: per sequence) (0 = off)"},
+    {"dropout", RNL_OPT_REAL, T_(dropout), 0, 0.999999, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "probability of dropping each unit of every layer's output on its way up (to the next layer and to the "
+     "output layer; never the recurrent state), inverted (kept units x 1/(1-P)), a fresh mask per update and "
+     "step; off when evaluating and sampling (0 = off)"},
     {"clip", RNL_OPT_REAL, T_(clip), 0, 1e30, 1.0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "global gradient-norm threshold (0 = off)"},
     {"decay", RNL_OPT_REAL, T_(decay), 0, 0.999999, 0.95, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,

@@ -47,6 +47,8 @@ typedef struct {
     int max_epochs;
     int patience;          /* epochs without a better validation NLL before stopping */
     double weight_noise;   /* sigma of the Gaussian noise on W and U, per update */
+    double dropout;        /* probability of dropping a unit of each layer's output on its way
+                            * up (rnl_dropout), a fresh mask per update and step; 0 = off */
     double clip;           /* global gradient-norm threshold (0 = off) */
     double decay, momentum, eps; /* RMSProp */
     double rms_floor;      /* > 0: RMSProp's rms = max(sqrt(ms), rms_floor), eps unused */

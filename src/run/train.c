@@ -280,7 +280,7 @@ static rnl_status resume_options(const rnl_train_opts *given, rnl_trainer *r, rn
 static rnl_status update(rnl_trainer *r, const rnl_batch *bt, double frames, rnl_state *state) {
     const rnl_update_ctx u = {{r->lr_now, r->o.decay, r->o.momentum, r->o.eps, r->o.rms_floor, r->o.step_clip,
                                r->velocity},
-                              r->o.clip, r->o.weight_noise, r->noisy, r->grad, r->ms, r->buf};
+                              r->o.clip, r->o.weight_noise, r->o.dropout, r->noisy, r->grad, r->ms, r->buf};
     const long k = r->updates + 1;
     const int poison = r->fault_update > 0 && k >= r->fault_update && k < r->fault_update + r->fault_count;
     int finite;
