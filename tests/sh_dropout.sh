@@ -5,7 +5,8 @@
 # - evaluation does not drop: eval reproduces summary.json's test NLL, and so does PyTorch
 #   (scripts/torch_eval.py, which knows nothing of dropout) when /usr/bin/python3 has torch;
 # - 1 epoch resumed to 2 equals 2 epochs (the masks come from the run's generator, whose
-#   state the resume file holds); --dropout is fixed on resume;
+#   state the resume file holds); --dropout is fixed on resume; a run stored before the
+#   option existed resumes as dropout 0;
 # - batch > 1 with --bptt on music, 2 layers, and text's streams train with it, reproducibly;
 # - options.json and summary.json store it; --help shows it.
 . tests/lib.sh
@@ -43,6 +44,14 @@ fi
     && ok || bad "1 epoch with dropout resumed to 2 differs from 2 epochs"
 err=$("$R" train --resume "$T/r" --dropout 0.2 2>&1 >/dev/null); rc=$?
 check '[ "$rc" -eq 2 ] && printf "%s" "$err" | grep -q -- "--dropout cannot change"' "resume --dropout: exit $rc: $err"
+
+# A run stored before --dropout existed (options.json without the key, as a search trial
+# starts from) resumes as dropout 0: the model of the same run trained at once.
+mkdir -p "$T/old"
+sed 's/"dropout": 0, //' "$T/d0/options.json" > "$T/old/options.json"
+check '! grep -q dropout "$T/old/options.json"' "the old-style options.json still names dropout"
+"$R" train --resume "$T/old" --quiet >/dev/null 2>&1 && cmp -s "$T/old/model.safetensors" "$T/d0/model.safetensors" \
+    && ok || bad "a run stored without dropout does not resume to the run without dropout"
 
 # Stored through the option table.
 check 'grep -q "\"dropout\": 0.5" "$T/a/options.json"' "options.json lacks dropout 0.5: $(cat "$T/a/options.json")"

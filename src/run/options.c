@@ -323,6 +323,17 @@ const rnl_option *rnl_options_diff(const rnl_option *tab, int n, const void *a, 
 
 /* ================================================================ storage ============ */
 
+/* Rows added after runs were stored without them, whose default is exactly what those runs
+ * did (dropout 0: no dropout): a stored option set that lacks one of these keys takes the
+ * row's default, so such runs still resume and rerun. Any other missing key is an error. */
+static const char *const LATE_ROWS[] = {"dropout"};
+
+static int is_late_row(const rnl_option *o) {
+    for (size_t k = 0; k < sizeof LATE_ROWS / sizeof *LATE_ROWS; k++)
+        if (strcmp(LATE_ROWS[k], o->key) == 0) return 1;
+    return 0;
+}
+
 static int is_number_type(rnl_opt_type t) {
     return t == RNL_OPT_INT || t == RNL_OPT_REAL || t == RNL_OPT_SEED || t == RNL_OPT_FLAG;
 }
@@ -351,6 +362,10 @@ rnl_status rnl_options_from_json(const rnl_option *tab, int n, void *base, unsig
         const rnl_option *o = &tab[i];
         if (!(o->role & roles)) continue;
         const rnl_json *v = rnl_json_get(obj, o->key);
+        if (!v && is_late_row(o)) {
+            rnl_options_defaults(o, 1, base);
+            continue;
+        }
         const char *s = NULL;
         double d;
         if (is_number_type(o->type) && rnl_json_number(v, &d)) {
@@ -387,6 +402,10 @@ rnl_status rnl_options_from_meta(const rnl_option *tab, int n, void *base, unsig
         if (!(o->role & roles)) continue;
         snprintf(key, sizeof key, "%s%s", prefix, o->key);
         const char *s = rnl_st_meta(f, key);
+        if (!s && is_late_row(o)) {
+            rnl_options_defaults(o, 1, base);
+            continue;
+        }
         if (!s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
         /* States written before split_scheme had a default stored "" for it. */
         if (!*s && o->type == RNL_OPT_CHOICE) s = o->def_text;
