@@ -90,7 +90,15 @@ typedef enum { RNL_CELL_TANH = 0, RNL_CELL_GRU = 1, RNL_CELL_LSTM = 2, RNL_CELL_
  *        h = (1-z) n + z h_prev) and torch.nn.LSTM (no peepholes). For tanh both are equal. */
 typedef enum { RNL_VARIANT_PAPER = 0, RNL_VARIANT_PYTORCH = 1, RNL_VARIANT_COUNT } rnl_variant;
 /* SOFTMAX: the categorical head (text, tokens): targets one-hot over O symbols (heads.h). */
-typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1, RNL_HEAD_SOFTMAX = 2, RNL_HEAD_COUNT } rnl_head;
+/* GAUSS: a continuous mixture of K diagonal Gaussians over O real values (real-valued .npz
+ * data): a density, rnl_gauss_nll. */
+typedef enum {
+    RNL_HEAD_BERNOULLI = 0,
+    RNL_HEAD_MOG = 1,
+    RNL_HEAD_SOFTMAX = 2,
+    RNL_HEAD_GAUSS = 3,
+    RNL_HEAD_COUNT
+} rnl_head;
 
 typedef struct {
     rnl_cell cell;
@@ -101,14 +109,14 @@ typedef struct {
     int hidden;     /* H, the same for every layer */
     int output;     /* O: units of the Bernoulli head; samples per step for the MoG head;
                      * symbols (the vocabulary) of the softmax head */
-    int mixtures;   /* K components of the MoG head (0 for Bernoulli) */
+    int mixtures;   /* K components of the MoG and Gaussian-mixture heads (0 for the others) */
 } rnl_config;
 
 /* Names as the command line and checkpoints spell them; "?" for a value outside the enum
  * (the count included). */
 const char *rnl_cell_name(rnl_cell c);       /* "tanh", "gru", "lstm" */
 const char *rnl_variant_name(rnl_variant v); /* "paper", "pytorch" */
-const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog", "softmax" */
+const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog", "softmax", "gauss" */
 /* Parse a name (exact, case-sensitive; s may be NULL). On success *out is set and RNL_OK
  * returned; otherwise *out is untouched and RNL_ERR_USAGE leaves a message listing the valid
  * names. */
@@ -120,7 +128,7 @@ rnl_status rnl_head_parse(const char *s, rnl_head *out);
 rnl_status rnl_config_check(const rnl_config *cfg);
 /* Gates per unit: tanh 1, GRU 3, LSTM 4; 0 for a value outside the enum. */
 int rnl_cell_gates(rnl_cell c);
-/* Width of the output layer's logits: O for Bernoulli and softmax, K*(1+2*O) for MoG; 0 when cfg->head
+/* Width of the output layer's logits: O for Bernoulli and softmax, K*(1+2*O) for MoG and gauss; 0 when cfg->head
  * is outside the enum. */
 int rnl_head_width(const rnl_config *cfg);
 
@@ -307,6 +315,22 @@ rnl_mog_grid rnl_mog_grid16(double data_mean, double data_std);
 #define RNL_MOG_MAX_LOG_STD 20.0
 double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q,
                    rnl_real *da);
+
+/* Mixture of K diagonal Gaussians over O real values, continuous (the head of real-valued
+ * .npz data): the same logit layout as the MoG head, width K*(1+2*O), [K mixture logits |
+ * K*O means mu[k*O + d] | K*O raw log standard deviations ls, same order]. With the floor
+ * f = RNL_GAUSS_MIN_LOG_STD (sigma >= e^f ≈ 1e-3 in the data's units, softly: below f the
+ * log std keeps falling as f − log(1 + f − ls), its gradient 1/(1 + f − ls)) and the ceiling
+ * RNL_GAUSS_MAX_LOG_STD (gradient 0 above):
+ *     log pi = logsoftmax(mixture logits),  z_kd = (y_d − mu_kd)/sigma_kd
+ *     nll    = −log Σ_k pi_k Π_d N(y_d; mu_kd, sigma_kd²)        (nats per step, in double)
+ * A density, so nll may be negative: a sharp and right prediction of a value costs
+ * −log N(mu; mu, sigma²) = log sigma + ½ log 2π, −5.99 nats at sigma = 1e-3 (below the floor
+ * sigma still falls, but only logarithmically slowly). Units are those of the data, which
+ * are not normalised. da (if non-NULL) receives d nll / d a, width K*(1+2*O). */
+#define RNL_GAUSS_MIN_LOG_STD (-6.907755278982137) /* log(1e-3) */
+#define RNL_GAUSS_MAX_LOG_STD 20.0
+double rnl_gauss_nll(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da);
 
 /* ------------------------------------------------------------------------------------------
  * Optimiser, clipping, noise (flat arrays)

@@ -266,18 +266,31 @@ int main(void) {
         CHECK(r.checked > 0 && r.max_rel <= 1e-6, "mog %s: max relative error %.3e at %s",
               rnl_cell_name(c.cell), r.max_rel, r.worst);
     }
-    /* The softmax head (text): O = 5 symbols, 1 and 2 layers (rnl_gradcheck's 0/1 targets
-     * are not one-hot; the head's NLL is defined, and smooth, for any y >= 0). */
-    for (int cell = 0; cell < 3; cell++)
-        for (int layers = 1; layers <= 2; layers++) {
-            rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_SOFTMAX, layers, 5, 4, 5, 0};
-            rnl_gradcheck_result r;
-            rnl_status st = rnl_gradcheck(&c, 3, lens_b3, 77, 1e-5, 1e-3, NULL, &r);
-            CHECK(st == RNL_OK, "softmax: %s", rnl_last_error());
-            printf("gradcheck %-5s softmax head O=5 layers=%d params=%5zu max_rel=%.2e at %s\n",
-                   rnl_cell_name(c.cell), layers, r.checked, r.max_rel, r.worst);
-            CHECK(r.checked > 0 && r.max_rel <= 1e-6, "softmax %s: max relative error %.3e at %s",
-                  rnl_cell_name(c.cell), r.max_rel, r.worst);
-        }
+    /* The softmax head (text): O = 5 symbols (rnl_gradcheck's 0/1 targets are not one-hot;
+     * the head's NLL is defined, and smooth, for any y >= 0); the continuous Gaussian-mixture
+     * head (real-valued .npz): K = 3 over O = 2 (the 0/1 targets are real values to it; its
+     * raw log stds lie above the floor: the floor and the ceiling are checked against
+     * PyTorch's autograd, tests/ref/gauss_head.safetensors in test_reference.c). Every unit,
+     * 1 and 2 layers. */
+    static const struct {
+        rnl_head head;
+        int I, O, K;
+        uint64_t seed;
+    } heads[] = {{RNL_HEAD_SOFTMAX, 5, 5, 0, 77}, {RNL_HEAD_GAUSS, 3, 2, 3, 55}};
+    for (size_t h = 0; h < sizeof heads / sizeof *heads; h++)
+        for (int cell = 0; cell < 3; cell++)
+            for (int layers = 1; layers <= 2; layers++) {
+                rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, heads[h].head, layers, heads[h].I, 4, heads[h].O,
+                                heads[h].K};
+                const char *hn = rnl_head_name(c.head);
+                rnl_gradcheck_result r;
+                rnl_status st = rnl_gradcheck(&c, 3, lens_b3, heads[h].seed, 1e-5, 1e-3, NULL, &r);
+                CHECK(st == RNL_OK, "%s: %s", hn, rnl_last_error());
+                printf("gradcheck %-5s %s head O=%d K=%d layers=%d params=%5zu max_rel=%.2e at %s\n",
+                       rnl_cell_name(c.cell), hn, c.output, c.mixtures, layers, r.checked, r.max_rel, r.worst);
+                CHECK(r.checked > 0 && r.max_rel <= 1e-6, "%s %s: max relative error %.3e at %s", hn,
+                      rnl_cell_name(c.cell), r.max_rel, r.worst);
+            }
+    run_drop(RNL_CELL_LSTM, RNL_VARIANT_PYTORCH, RNL_HEAD_GAUSS, 2, 3, 4, 2, 3, 3, lens_b3, 0.5, "gauss K=3");
     return CHECK_DONE("gradcheck (double)");
 }

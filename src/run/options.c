@@ -34,6 +34,9 @@ const rnl_option rnl_train_options[] = {
     {"hidden", RNL_OPT_INT, T_(hidden), 0, 65536, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "hidden units (0 = Table 1's size, of equal parameter budget: music tanh 100, gru 46, lstm 36; "
      "speech 400, 227, 195; text 267, 150, 128, char-rnn's 2 x 128 LSTM's budget, docs/TEXT.md)"},
+    {"mixtures", RNL_OPT_INT, T_(mixtures), 0, 1024, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "components of the output mixture, for data with a mixture head (speech: the discretised MoG; real-valued "
+     ".npz: the continuous Gaussian mixture) (0 = the data's own: speech 20, .npz 5)"},
     {"protocol", RNL_OPT_CHOICE, T_(protocol), 0, 0, 0, "paper", "paper|authors", RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
      0, "defaults of the options not given: paper (the rows' defaults; --lr from the grid) or authors (the released "
      "code: --rmsprop authors --rms-floor 0.01 --step-clip 1 --clip 0 --lr 0.001 --lr-decay-epochs 500 --loss-weight "
@@ -324,9 +327,9 @@ const rnl_option *rnl_options_diff(const rnl_option *tab, int n, const void *a, 
 /* ================================================================ storage ============ */
 
 /* Rows added after runs were stored without them, whose default is exactly what those runs
- * did (dropout 0: no dropout): a stored option set that lacks one of these keys takes the
+ * did (dropout 0: no dropout; mixtures 0: the data's own K): a stored option set that lacks one of these keys takes the
  * row's default, so such runs still resume and rerun. Any other missing key is an error. */
-static const char *const LATE_ROWS[] = {"dropout"};
+static const char *const LATE_ROWS[] = {"dropout", "mixtures"};
 
 static int is_late_row(const rnl_option *o) {
     for (size_t k = 0; k < sizeof LATE_ROWS / sizeof *LATE_ROWS; k++)

@@ -35,6 +35,8 @@ typedef struct {
     rnl_variant variant;
     int layers;
     int hidden;            /* 0 = Table 1's size for the cell and task */
+    int mixtures;          /* K of a mixture head (speech, real-valued .npz); 0 = the data's
+                            * own (speech 20, .npz 5) */
     char protocol[RNL_OPT_TEXT_MAX]; /* "paper" or "authors": the defaults of the rows the caller
                             * did not give (rnl_train_options_resolve) */
     double lr;
