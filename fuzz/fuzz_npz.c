@@ -1,11 +1,13 @@
 /* fuzz_npz.c — libFuzzer harness for the .npz data set reader (src/data/npz.c: the ZIP
  * container, inflate, the .npy parser, the head decision). Each input is written to a
  * temporary .npz and opened, and also given to rnl_npy_parse as one .npy; any status is fine,
- * but an opened data set must be consistent (widths, one-hot or 0/1 steps), and a crash, leak
+ * but an opened data set must be consistent (widths, one-hot or 0/1 steps, real values finite
+ * and within RNL_NPZ_MAX_ABS for the Gaussian-mixture head), and a crash, leak
  * or sanitizer report is a finding.
  *
  * Build and run: make fuzz, then
  *   build-fuzz/fuzz_npz -max_total_time=60 -max_len=8192 fuzz/corpus/npz */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,8 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 rnl_real *x = calloc((size_t)L * W + 1, sizeof *x), *y = calloc((size_t)L * W + 1, sizeof *y);
                 if (!x || !y) abort();
                 d.fill(&d, s, i, 0, 1, x, y);
-                for (size_t k = 0; k < (size_t)L * W; k++)
-                    if ((x[k] != 0 && x[k] != 1) || (y[k] != 0 && y[k] != 1)) abort();
+                for (size_t k = 0; k < (size_t)L * W; k++) {
+                    if (d.head == RNL_HEAD_GAUSS) { /* real values: finite and within the bound */
+                        if (!(fabs((double)x[k]) <= RNL_NPZ_MAX_ABS) || !(fabs((double)y[k]) <= RNL_NPZ_MAX_ABS)) abort();
+                    } else if ((x[k] != 0 && x[k] != 1) || (y[k] != 0 && y[k] != 1)) {
+                        abort();
+                    }
+                }
                 free(x);
                 free(y);
             }

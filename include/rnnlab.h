@@ -92,7 +92,15 @@ typedef enum { RNL_CELL_TANH = 0, RNL_CELL_GRU = 1, RNL_CELL_LSTM = 2, RNL_CELL_
  *        h = (1-z) n + z h_prev) and torch.nn.LSTM (no peepholes). For tanh both are equal. */
 typedef enum { RNL_VARIANT_PAPER = 0, RNL_VARIANT_PYTORCH = 1, RNL_VARIANT_COUNT } rnl_variant;
 /* SOFTMAX: the categorical head (text, tokens): targets one-hot over O symbols (heads.h). */
-typedef enum { RNL_HEAD_BERNOULLI = 0, RNL_HEAD_MOG = 1, RNL_HEAD_SOFTMAX = 2, RNL_HEAD_COUNT } rnl_head;
+/* GAUSS: a continuous mixture of K diagonal Gaussians over O real values (real-valued .npz
+ * data): a density, rnl_gauss_nll. */
+typedef enum {
+    RNL_HEAD_BERNOULLI = 0,
+    RNL_HEAD_MOG = 1,
+    RNL_HEAD_SOFTMAX = 2,
+    RNL_HEAD_GAUSS = 3,
+    RNL_HEAD_COUNT
+} rnl_head;
 
 typedef struct {
     rnl_cell cell;
@@ -103,14 +111,14 @@ typedef struct {
     int hidden;     /* H, the same for every layer */
     int output;     /* O: units of the Bernoulli head; samples per step for the MoG head;
                      * symbols (the vocabulary) of the softmax head */
-    int mixtures;   /* K components of the MoG head (0 for Bernoulli) */
+    int mixtures;   /* K components of the MoG and Gaussian-mixture heads (0 for the others) */
 } rnl_config;
 
 /* Names as the command line and checkpoints spell them; "?" for a value outside the enum
  * (the count included). */
 const char *rnl_cell_name(rnl_cell c);       /* "tanh", "gru", "lstm" */
 const char *rnl_variant_name(rnl_variant v); /* "paper", "pytorch" */
-const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog", "softmax" */
+const char *rnl_head_name(rnl_head h);       /* "bernoulli", "mog", "softmax", "gauss" */
 /* Parse a name (exact, case-sensitive; s may be NULL). On success *out is set and RNL_OK
  * returned; otherwise *out is untouched and RNL_ERR_USAGE leaves a message listing the valid
  * names. */
@@ -122,7 +130,7 @@ rnl_status rnl_head_parse(const char *s, rnl_head *out);
 rnl_status rnl_config_check(const rnl_config *cfg);
 /* Gates per unit: tanh 1, GRU 3, LSTM 4; 0 for a value outside the enum. */
 int rnl_cell_gates(rnl_cell c);
-/* Width of the output layer's logits: O for Bernoulli and softmax, K*(1+2*O) for MoG; 0 when cfg->head
+/* Width of the output layer's logits: O for Bernoulli and softmax, K*(1+2*O) for MoG and gauss; 0 when cfg->head
  * is outside the enum. */
 int rnl_head_width(const rnl_config *cfg);
 
@@ -225,6 +233,27 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
                                 const rnl_batch *batch, rnl_real *grad, double scale,
                                 rnl_state *state, double *nll_sum);
 
+/* Dropout of a training pass (inverted dropout, Srivastava et al. 2014; where char-rnn and
+ * PyTorch's nn.LSTM(dropout=p) + a dropout before the Linear put it; Zaremba et al. 2014:
+ * the non-recurrent connections only). Site s = 0 .. layers-1 is the output of layer s on
+ * its way up, to layer s+1's input or, for the top layer, to the output layer; the recurrent
+ * state h_{t-1} a layer feeds back to itself is never dropped:
+ *     d_s[t, b, j] = m_s[t, b, j] · h_s[t, b, j],   m = 1/(1-p) with probability 1-p, else 0
+ * a fresh mask for every site, step, sequence and unit, drawn in that order (s, then t, b, j
+ * over all T·B rows, padded ones included) by rnl_dropout_mask from one xoshiro256**
+ * generator seeded with `seed`: the same seed gives the same masks, so a pass is
+ * reproducible and a finite-difference check can hold the masks fixed. The backward pass
+ * multiplies the gradients of those connections by the same masks. */
+typedef struct {
+    double p;      /* probability that a unit is dropped, in [0, 1); 0 = off */
+    uint64_t seed; /* seed of the masks */
+} rnl_dropout;
+/* rnl_forward_backward with dropout (drop NULL or drop->p == 0: exactly rnl_forward_backward,
+ * bit for bit). RNL_ERR_USAGE for p outside [0, 1). Evaluation and sampling never drop. */
+rnl_status rnl_forward_backward_dropout(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                                        const rnl_batch *batch, rnl_real *grad, double scale,
+                                        rnl_state *state, const rnl_dropout *drop, double *nll_sum);
+
 /* Output-layer values of the last forward pass: [T, B, width] logits (head parameters). */
 const rnl_real *rnl_workspace_logits(const rnl_workspace *ws);
 
@@ -289,6 +318,22 @@ rnl_mog_grid rnl_mog_grid16(double data_mean, double data_std);
 double rnl_mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q,
                    rnl_real *da);
 
+/* Mixture of K diagonal Gaussians over O real values, continuous (the head of real-valued
+ * .npz data): the same logit layout as the MoG head, width K*(1+2*O), [K mixture logits |
+ * K*O means mu[k*O + d] | K*O raw log standard deviations ls, same order]. With the floor
+ * f = RNL_GAUSS_MIN_LOG_STD (sigma >= e^f ≈ 1e-3 in the data's units, softly: below f the
+ * log std keeps falling as f − log(1 + f − ls), its gradient 1/(1 + f − ls)) and the ceiling
+ * RNL_GAUSS_MAX_LOG_STD (gradient 0 above):
+ *     log pi = logsoftmax(mixture logits),  z_kd = (y_d − mu_kd)/sigma_kd
+ *     nll    = −log Σ_k pi_k Π_d N(y_d; mu_kd, sigma_kd²)        (nats per step, in double)
+ * A density, so nll may be negative: a sharp and right prediction of a value costs
+ * −log N(mu; mu, sigma²) = log sigma + ½ log 2π, −5.99 nats at sigma = 1e-3 (below the floor
+ * sigma still falls, but only logarithmically slowly). Units are those of the data, which
+ * are not normalised. da (if non-NULL) receives d nll / d a, width K*(1+2*O). */
+#define RNL_GAUSS_MIN_LOG_STD (-6.907755278982137) /* log(1e-3) */
+#define RNL_GAUSS_MAX_LOG_STD 20.0
+double rnl_gauss_nll(const rnl_real *a, const rnl_real *y, int O, int K, rnl_real *da);
+
 /* ------------------------------------------------------------------------------------------
  * Optimiser, clipping, noise (flat arrays)
  * ---------------------------------------------------------------------------------------- */
@@ -334,6 +379,10 @@ uint64_t rnl_rng_below(rnl_rng *r, uint64_t n); /* uniform in [0, n), unbiased; 
  * still a pure function of the state). Not thread-safe on its very first call (it fills
  * static tables); the library calls it once from the thread that trains. */
 void rnl_rng_add_normal(rnl_rng *r, rnl_real *out, size_t n, double sigma);
+/* A dropout mask (rnl_dropout): n values, each 0 with probability p (one 32-bit uniform u per
+ * value, dropped when u < round(p·2^32), so within 2^-33 of p), else 1/(1-p) rounded to
+ * rnl_real; two values per draw of r, the low half first. 0 <= p < 1. */
+void rnl_dropout_mask(rnl_rng *r, double p, rnl_real *mask, size_t n);
 
 /* ------------------------------------------------------------------------------------------
  * Checkpoints (safetensors: u64 LE header length, JSON header, raw float32 LE data).

@@ -26,6 +26,15 @@ echo "this is not a ZIP file" > "$T/text.npz"
 head -c 20000 "$D/text/tinyshakespeare.txt" > "$T/small.txt"
 "$R" train --data "$T/small.txt" --hidden 4 --layers 1 --batch 4 --max-epochs 1 --out "$T/tm" --quiet >/dev/null 2>&1
 cp "$T/tm/model.safetensors" "$T/textmodel.safetensors"
+# Real-valued .npz: values beyond float32's safe range, and a tiny Gaussian-mixture model.
+/usr/bin/python3 -c "
+import numpy as np
+r = np.random.default_rng(3)
+np.savez('$T/huge.npz', train_0=np.full((5, 1), 1e31), valid_0=np.full((5, 1), 0.5), test_0=np.full((5, 1), 0.5))
+np.savez('$T/real.npz', train_0=r.normal(size=(20, 2)), valid_0=r.normal(size=(10, 2)), test_0=r.normal(size=(10, 2)))
+"
+"$R" train --data "$T/real.npz" --hidden 4 --max-epochs 1 --out "$T/rm" --quiet >/dev/null 2>&1
+cp "$T/rm/model.safetensors" "$T/realmodel.safetensors"
 mkdir -p "$T/mid" "$T/r2"
 "$R" sample --model "$T/model.safetensors" --steps 32 --out "$T/mid/x.mid" >/dev/null 2>&1
 cp "$T/mid/x.mid" "$T/midi.mat"

@@ -27,13 +27,36 @@ static void run(rnl_cell cell, rnl_variant var, int layers, int I, int H, int O,
                 const int *len, const char *what) {
     rnl_config c = {cell, var, RNL_HEAD_BERNOULLI, layers, I, H, O, 0};
     rnl_gradcheck_result r;
-    rnl_status st = rnl_gradcheck(&c, B, len, 1234 + (uint64_t)layers * 7 + (uint64_t)H, 1e-5, 1e-3, &r);
+    rnl_status st = rnl_gradcheck(&c, B, len, 1234 + (uint64_t)layers * 7 + (uint64_t)H, 1e-5, 1e-3, NULL, &r);
     CHECK(st == RNL_OK, "%s: %s", what, rnl_last_error());
     printf("gradcheck %-5s %-7s L=%d H=%d B=%d %-14s params=%5zu max_rel=%.2e at %s\n",
            rnl_cell_name(cell), rnl_variant_name(var), layers, H, B, what, r.checked, r.max_rel,
            r.worst);
     CHECK(r.checked > 0 && r.max_rel <= 1e-6, "%s %s %s: max relative error %.3e at %s",
           rnl_cell_name(cell), rnl_variant_name(var), what, r.max_rel, r.worst);
+}
+
+/* Dropout (rnl_dropout) with the masks held fixed (the same seed in every pass): the loss is
+ * then smooth in the parameters and the same tolerance holds. The loss must differ from the
+ * one without dropout (same parameters and batch), or the masks did nothing. */
+static void run_drop(rnl_cell cell, rnl_variant var, rnl_head head, int layers, int I, int H, int O, int K,
+                     int B, const int *len, double p, const char *what) {
+    rnl_config c = {cell, var, head, layers, I, H, O, K};
+    const rnl_dropout drop = {p, 4242 + (uint64_t)layers};
+    const uint64_t seed = 321 + (uint64_t)layers * 5 + (uint64_t)head;
+    rnl_gradcheck_result r, r0;
+    rnl_status st = rnl_gradcheck(&c, B, len, seed, 1e-5, 1e-3, &drop, &r);
+    CHECK(st == RNL_OK, "dropout %s: %s", what, rnl_last_error());
+    st = rnl_gradcheck(&c, B, len, seed, 1e-5, 1e-3, NULL, &r0);
+    CHECK(st == RNL_OK, "dropout %s (without): %s", what, rnl_last_error());
+    printf("gradcheck %-5s %-7s L=%d H=%d B=%d dropout %.2f %-9s %-14s params=%5zu max_rel=%.2e at %s "
+           "(loss %.6f, without dropout %.6f)\n",
+           rnl_cell_name(cell), rnl_variant_name(var), layers, H, B, p, rnl_head_name(head), what, r.checked,
+           r.max_rel, r.worst, r.loss, r0.loss);
+    CHECK(r.checked > 0 && r.max_rel <= 1e-6, "dropout %s %s %s: max relative error %.3e at %s",
+          rnl_cell_name(cell), rnl_variant_name(var), what, r.max_rel, r.worst);
+    CHECK(r.loss != r0.loss, "dropout %s %s %s: the loss %.17g is the one without dropout", rnl_cell_name(cell),
+          rnl_variant_name(var), what, r.loss);
 }
 
 /* ---------------------------------------------------------------- sparse 0/1 inputs */
@@ -204,6 +227,20 @@ int main(void) {
             run(c, v, 2, 3, 4, 5, 3, lens_b3, "2 layers");
             run(c, v, 3, 2, 3, 2, 3, lens_b3, "3 layers");
         }
+    /* Dropout: every unit and variant, 1 to 3 layers (the sites between layers and before
+     * the output layer), B = 1 and B = 3 with masked lengths, the three heads. */
+    for (int cell = 0; cell < 3; cell++)
+        for (int var = 0; var < 2; var++) {
+            if (cell == RNL_CELL_TANH && var == RNL_VARIANT_PYTORCH) continue;
+            rnl_cell c = (rnl_cell)cell;
+            rnl_variant v = (rnl_variant)var;
+            run_drop(c, v, RNL_HEAD_BERNOULLI, 1, 3, 4, 5, 0, 1, len7, 0.5, "B=1 T=7");
+            run_drop(c, v, RNL_HEAD_BERNOULLI, 2, 3, 4, 5, 0, 3, lens_b3, 0.3, "2 layers B=3");
+            run_drop(c, v, RNL_HEAD_BERNOULLI, 3, 2, 3, 2, 0, 3, lens_b3, 0.5, "3 layers B=3");
+            run_drop(c, v, RNL_HEAD_BERNOULLI, 2, 3, 4, 5, 0, 4, lens_b4, 0.2, "B=4 empty seq");
+        }
+    run_drop(RNL_CELL_LSTM, RNL_VARIANT_PAPER, RNL_HEAD_SOFTMAX, 2, 5, 4, 5, 0, 3, lens_b3, 0.5, "softmax");
+    run_drop(RNL_CELL_GRU, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 2, 3, 4, 2, 3, 3, lens_b3, 0.5, "mog K=3");
     /* The sparse-input path (0/1 inputs at ~5 %): every unit and variant, B = 3 with masked
      * lengths, 1 and 2 layers, and I = 130 so that the non-zero lists run over two blocks
      * of 128 (kernels.c, LIST). */
@@ -222,25 +259,38 @@ int main(void) {
     for (int cell = 0; cell < 3; cell++) {
         rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_MOG, 1, 3, 4, 2, 3};
         rnl_gradcheck_result r;
-        rnl_status st = rnl_gradcheck(&c, 3, lens_b3, 99, 1e-5, 1e-3, &r);
+        rnl_status st = rnl_gradcheck(&c, 3, lens_b3, 99, 1e-5, 1e-3, NULL, &r);
         CHECK(st == RNL_OK, "mog: %s", rnl_last_error());
         printf("gradcheck %-5s mog head K=3 O=2 params=%5zu max_rel=%.2e at %s\n", rnl_cell_name(c.cell),
                r.checked, r.max_rel, r.worst);
         CHECK(r.checked > 0 && r.max_rel <= 1e-6, "mog %s: max relative error %.3e at %s",
               rnl_cell_name(c.cell), r.max_rel, r.worst);
     }
-    /* The softmax head (text): O = 5 symbols, 1 and 2 layers (rnl_gradcheck's 0/1 targets
-     * are not one-hot; the head's NLL is defined, and smooth, for any y >= 0). */
-    for (int cell = 0; cell < 3; cell++)
-        for (int layers = 1; layers <= 2; layers++) {
-            rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, RNL_HEAD_SOFTMAX, layers, 5, 4, 5, 0};
-            rnl_gradcheck_result r;
-            rnl_status st = rnl_gradcheck(&c, 3, lens_b3, 77, 1e-5, 1e-3, &r);
-            CHECK(st == RNL_OK, "softmax: %s", rnl_last_error());
-            printf("gradcheck %-5s softmax head O=5 layers=%d params=%5zu max_rel=%.2e at %s\n",
-                   rnl_cell_name(c.cell), layers, r.checked, r.max_rel, r.worst);
-            CHECK(r.checked > 0 && r.max_rel <= 1e-6, "softmax %s: max relative error %.3e at %s",
-                  rnl_cell_name(c.cell), r.max_rel, r.worst);
-        }
+    /* The softmax head (text): O = 5 symbols (rnl_gradcheck's 0/1 targets are not one-hot;
+     * the head's NLL is defined, and smooth, for any y >= 0); the continuous Gaussian-mixture
+     * head (real-valued .npz): K = 3 over O = 2 (the 0/1 targets are real values to it; its
+     * raw log stds lie above the floor: the floor and the ceiling are checked against
+     * PyTorch's autograd, tests/ref/gauss_head.safetensors in test_reference.c). Every unit,
+     * 1 and 2 layers. */
+    static const struct {
+        rnl_head head;
+        int I, O, K;
+        uint64_t seed;
+    } heads[] = {{RNL_HEAD_SOFTMAX, 5, 5, 0, 77}, {RNL_HEAD_GAUSS, 3, 2, 3, 55}};
+    for (size_t h = 0; h < sizeof heads / sizeof *heads; h++)
+        for (int cell = 0; cell < 3; cell++)
+            for (int layers = 1; layers <= 2; layers++) {
+                rnl_config c = {(rnl_cell)cell, RNL_VARIANT_PAPER, heads[h].head, layers, heads[h].I, 4, heads[h].O,
+                                heads[h].K};
+                const char *hn = rnl_head_name(c.head);
+                rnl_gradcheck_result r;
+                rnl_status st = rnl_gradcheck(&c, 3, lens_b3, heads[h].seed, 1e-5, 1e-3, NULL, &r);
+                CHECK(st == RNL_OK, "%s: %s", hn, rnl_last_error());
+                printf("gradcheck %-5s %s head O=%d K=%d layers=%d params=%5zu max_rel=%.2e at %s\n",
+                       rnl_cell_name(c.cell), hn, c.output, c.mixtures, layers, r.checked, r.max_rel, r.worst);
+                CHECK(r.checked > 0 && r.max_rel <= 1e-6, "%s %s: max relative error %.3e at %s", hn,
+                      rnl_cell_name(c.cell), r.max_rel, r.worst);
+            }
+    run_drop(RNL_CELL_LSTM, RNL_VARIANT_PYTORCH, RNL_HEAD_GAUSS, 2, 3, 4, 2, 3, 3, lens_b3, 0.5, "gauss K=3");
     return CHECK_DONE("gradcheck (double)");
 }

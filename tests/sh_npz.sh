@@ -5,8 +5,13 @@
 #   model; every split, 1-D and T x 1, C and Fortran order;
 # - the token reader against the text reader: the same symbols as a one-sequence-per-split
 #   .npz and as a text file give the same evaluation NLL of the same model;
+# - real-valued arrays (float32, float64, 2 columns) train the continuous Gaussian-mixture
+#   head (5 components, or --mixtures K); its evaluation NLL equals PyTorch's
+#   (torch.distributions.MixtureSameFamily over the checkpoint's own forward pass in float64,
+#   rnnlab_torch.forward); `sample --steps N --out F.npy` writes a (N, 2) float32 array numpy
+#   reads, the same bytes for the same seed; --mixtures on 0/1 data is refused;
 # - bad files are one line and exit 3: a truncated .npz at several lengths, a flipped byte in
-#   a compressed member (CRC or inflate), floating-point values, a name that is no sequence.
+#   a compressed member (CRC or inflate), real values of 1e31, a name that is no sequence.
 . tests/lib.sh
 PY=/usr/bin/python3
 if ! "$PY" -c "import numpy" 2>/dev/null; then
@@ -27,7 +32,12 @@ sym[:7] = np.arange(7)
 np.savez_compressed('tok.npz', train_0=sym[:1800], valid_0=sym[1800:1900].astype(np.int16).reshape(100, 1),
                     test_0=sym[1900:].astype(np.uint32))
 open('tok.txt', 'wb').write(bytes(48 + int(s) for s in sym))
-np.savez('flt.npz', train_0=r.normal(size=(10, 2)), valid_0=r.normal(size=(10, 2)), test_0=r.normal(size=(10, 2)))
+def wave(T):
+    t = np.arange(T)[:, None]
+    return np.sin(0.3 * t + r.uniform(0, 6, (1, 2))) + 0.1 * r.normal(size=(T, 2))
+np.savez('flt.npz', **{f'train_{i}': wave(30).astype(np.float32) for i in range(8)},
+         **{f'valid_{i}': wave(20) for i in range(2)}, **{f'test_{i}': wave(25 - i).astype(np.float32) for i in range(3)})
+np.savez('huge.npz', train_0=np.full((5, 1), 1e31), valid_0=np.zeros((5, 1)) + 0.5, test_0=np.zeros((5, 1)) + 0.5)
 np.savez('name.npz', train_0=sym[:10], valid_0=sym[:10], test_0=sym[:10], extra=sym[:3])
 PYEOF
 
@@ -55,8 +65,54 @@ done
 "$PY" -c "b=bytearray(open('tok.npz','rb').read()); b[80]^=0x55; open('flip.npz','wb').write(b)"
 err=$("$R" train --data flip.npz --out o 2>&1 >/dev/null); rc=$?
 [ "$rc" -eq 3 ] && printf '%s' "$err" | grep -qE "CRC-32|inflate" && ok || bad "flipped byte: exit $rc: $err"
-err=$("$R" train --data flt.npz --out o 2>&1 >/dev/null); rc=$?
-[ "$rc" -eq 3 ] && printf '%s' "$err" | grep -q "not supported yet" && ok || bad "floats: exit $rc: $err"
+# Real values: the Gaussian-mixture head, its NLL against PyTorch, sampling to .npy.
+"$R" train --data flt.npz --cell lstm --layers 2 --hidden 8 --max-epochs 3 --out f --quiet >/dev/null || bad "real npz train failed"
+grep -q '"head": "gauss"' f/summary.json && grep -q '"input": 2' f/summary.json && ok || bad "real summary: $(cat f/summary.json)"
+grep -q '"mixtures":"5"' f/model.safetensors && ok || bad "real model: not 5 mixtures"
+"$R" train --data flt.npz --hidden 8 --max-epochs 1 --mixtures 2 --out f2 --quiet >/dev/null && \
+    grep -q '"mixtures":"2"' f2/model.safetensors && ok || bad "--mixtures 2 not in the model"
+e=$("$R" eval --model f/model.safetensors --data flt.npz --split test --json)
+nll=$(printf '%s' "$e" | sed -n 's/.*"nll": \([^,]*\),.*/\1/p')
+printf '%s' "$e" | grep -q '"frames": 69,' && ok || bad "real test frames (24 + 23 + 22): $e"
+py=$(cd "$OLDPWD" && "$PY" - "$T/f/model.safetensors" "$T/flt.npz" <<'PYEOF'
+import sys, numpy as np, torch
+sys.path.insert(0, 'scripts')
+import rnnlab_torch as rt
+from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
+torch.set_default_dtype(torch.float64)
+T, meta = rt.st_read(sys.argv[1])
+P = {k: torch.tensor(v, dtype=torch.float64) for k, v in T.items()}
+K, D, L = int(meta['mixtures']), int(meta['output']), int(meta['layers'])
+z = np.load(sys.argv[2])
+tot, frames, F = 0.0, 0, np.log(1e-3)
+for i in range(3):
+    s = torch.tensor(z[f'test_{i}'].astype(np.float64))[:, None, :]
+    a = rt.forward(P, meta['cell'], meta['variant'], L, s[:-1], [s.shape[0] - 1])[:, 0, :]
+    ls = a[:, K + K * D:].reshape(-1, K, D)
+    ls = torch.where(ls > 20, torch.full_like(ls, 20.0),
+                     torch.where(ls >= F, ls, F - torch.log1p(F - torch.clamp(ls, max=F))))
+    mix = MixtureSameFamily(Categorical(logits=a[:, :K]),
+                            Independent(Normal(a[:, K:K + K * D].reshape(-1, K, D), torch.exp(ls)), 1))
+    tot -= mix.log_prob(s[1:, 0, :]).sum().item()
+    frames += s.shape[0] - 1
+print(tot / frames)
+PYEOF
+)
+check 'awk -v a="$py" -v b="$nll" "BEGIN { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b; exit !(a != \"\" && d <= 1e-5 * (s + 1)) }"' \
+    "real test NLL: rnnlab $nll, PyTorch $py"
+"$R" sample --model f/model.safetensors --steps 40 --seed 5 --out s1.npy >/dev/null && \
+    "$R" sample --model f/model.safetensors --steps 40 --seed 5 --out s2.npy >/dev/null && cmp -s s1.npy s2.npy && ok ||
+    bad "sample: the same seed, other bytes"
+"$R" sample --model f/model.safetensors --steps 40 --seed 6 --out s3.npy >/dev/null
+cmp -s s1.npy s3.npy && bad "sample: seeds 5 and 6 gave the same values" || ok
+check '"$PY" -c "import numpy as np; a = np.load(\"s1.npy\"); assert a.shape == (40, 2) and a.dtype == np.float32 and np.isfinite(a).all() and a.std() > 0"' \
+    "sample: s1.npy is not a (40, 2) float32 array numpy reads"
+err=$("$R" sample --model f/model.safetensors --steps 4 --out s.wav 2>&1 >/dev/null); rc=$?
+[ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "give --out FILE.npy" && ok || bad "sample --out .wav: exit $rc: $err"
+err=$("$R" train --data bern.npz --mixtures 3 --out o 2>&1 >/dev/null); rc=$?
+[ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "has no mixtures" && ok || bad "--mixtures on 0/1 data: exit $rc: $err"
+err=$("$R" train --data huge.npz --out o 2>&1 >/dev/null); rc=$?
+[ "$rc" -eq 3 ] && printf '%s' "$err" | grep -q "magnitude 1e+31" && ok || bad "1e31: exit $rc: $err"
 err=$("$R" train --data name.npz --out o 2>&1 >/dev/null); rc=$?
 [ "$rc" -eq 3 ] && printf '%s' "$err" | grep -q "member extra.npy is not a sequence" && ok || bad "name: exit $rc: $err"
 summary

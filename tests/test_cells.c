@@ -90,6 +90,7 @@ static void test_head_table(void) {
     CHECK(rnl_head_describe(RNL_HEAD_BERNOULLI)->width(88, 0) == 88, "Bernoulli width O");
     CHECK(rnl_head_describe(RNL_HEAD_MOG)->width(10, 20) == 20 * 21, "MoG width K(1+2O)");
     CHECK(rnl_head_describe(RNL_HEAD_SOFTMAX)->width(65, 0) == 65, "softmax width O");
+    CHECK(rnl_head_describe(RNL_HEAD_GAUSS)->width(3, 5) == 5 * 7, "Gaussian-mixture width K(1+2O)");
 
     const int bad[] = {RNL_HEAD_COUNT, 7, -1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -102,13 +103,13 @@ static void test_head_table(void) {
 
     rnl_head out = RNL_HEAD_MOG;
     CHECK(rnl_head_parse("gaussian", &out) == RNL_ERR_USAGE && out == RNL_HEAD_MOG, "'gaussian' refused, out untouched");
-    CHECK(strstr(rnl_last_error(), "expected bernoulli, mog or softmax, got 'gaussian'") != NULL,
+    CHECK(strstr(rnl_last_error(), "expected bernoulli, mog, softmax or gauss, got 'gaussian'") != NULL,
           "head parse message: %s", rnl_last_error());
     CHECK(rnl_head_parse(NULL, &out) == RNL_ERR_USAGE && rnl_head_parse("MOG", &out) == RNL_ERR_USAGE,
           "NULL and 'MOG' refused");
     char names[64];
     rnl_head_names(names, sizeof names);
-    CHECK(strcmp(names, "bernoulli, mog or softmax") == 0, "rnl_head_names: %s", names);
+    CHECK(strcmp(names, "bernoulli, mog, softmax or gauss") == 0, "rnl_head_names: %s", names);
 }
 
 /* ================================================================ models ============= */

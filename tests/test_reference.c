@@ -8,7 +8,9 @@
  * data_mean/data_std; mog_floor puts a log-std below the soft floor and one above the
  * ceiling at every step); tests/ref/softmax_*.safetensors by scripts/make_softmax_refs.py for
  * the categorical head (F.cross_entropy against one-hot targets; softmax_lstm_pytorch_wide_sparse
- * has logits up to ±37). The metadata says which head a case uses. The
+ * has logits up to ±37); tests/ref/gauss_head.safetensors by scripts/make_gauss_refs.py
+ * for the continuous Gaussian-mixture head, row by row (run_gauss_head). The metadata says
+ * which head a case uses. The
  * *_sparse cases have 0/1 inputs at 5 % density, as piano rolls do, so that the library takes
  * its sparse-input path for layer 0 (x·W^T over the listed non-zeros, X^T·dA by
  * rnl_gemm_sparse_at and a transposed add); every other case has N(0,1) inputs and takes the
@@ -359,7 +361,7 @@ static double authors_replay(const rnl_st_file *f, const char *cs, const rnl_tra
     for (int k = 0; k < steps; k++) {
         /* --loss-weight sum: the summed NLL, divided by 1 */
         const rnl_update_ctx u = {{lr[k], o->decay, o->momentum, o->eps, o->rms_floor, o->step_clip, vel},
-                                  o->clip, o->weight_noise, noisy, grad, ms, buf};
+                                  o->clip, o->weight_noise, o->dropout, noisy, grad, ms, buf};
         int finite = 0;
         rnl_status st = rnl_update(m, ws, &rng, &u, &batch, 1.0, NULL, 0, &finite);
         CHECK(st == RNL_OK && finite, "%s: update %d: %s", cs, k + 1, st ? rnl_last_error() : "not finite");
@@ -412,9 +414,61 @@ static void run_authors_case(const char *cs)
     rnl_st_free(f);
 }
 
+/* tests/ref/gauss_head.safetensors (scripts/make_gauss_refs.py): the continuous
+ * Gaussian-mixture head row by row against torch.distributions' MixtureSameFamily and
+ * autograd (float32 logits and targets, as rounded by the script; the NLL in double: 1e-9
+ * relative; the gradient in float: RTOL, ATOL, relative to the row's largest |grad| as
+ * well, since a far miss's gradient reaches 1e8). Rows below the std floor and above the
+ * ceiling included. */
+static void run_gauss_head(void)
+{
+    const char *path = "tests/ref/gauss_head.safetensors", *cs = "gauss_head";
+    rnl_st_file *f = NULL;
+    rnl_status st = rnl_st_read(path, &f);
+    CHECK(st == RNL_OK, "%s: %s", path, rnl_last_error());
+    if (st) return;
+    int ok = 1;
+    const int K = (int)meta_long(f, "K", 1, 64, &ok), O = (int)meta_long(f, "O", 1, 64, &ok);
+    const rnl_st_tensor *tn = rnl_st_find(f, "nll");
+    const size_t N = tn ? tn->numel : 0, W = (size_t)K * (1 + 2 * O);
+    double *lg = ok ? ref_f64(f, cs, "logits", N * W) : NULL, *y = ok ? ref_f64(f, cs, "y", N * O) : NULL;
+    double *nll = ok ? ref_f64(f, cs, "nll", N) : NULL, *grad = ok ? ref_f64(f, cs, "grad", N * W) : NULL;
+    rnl_real *a = malloc(sizeof *a * (W + 1)), *yr = malloc(sizeof *yr * ((size_t)O + 1));
+    rnl_real *da = malloc(sizeof *da * (W + 1));
+    CHECK(N > 0 && a && yr && da, "%s: no rows or out of memory", cs);
+    size_t bad_nll = 0, bad_grad = 0;
+    double worst = 0;
+    for (size_t n = 0; lg && y && nll && grad && a && yr && da && n < N; n++) {
+        for (size_t j = 0; j < W; j++) a[j] = (rnl_real)lg[n * W + j];
+        for (int d = 0; d < O; d++) yr[d] = (rnl_real)y[n * O + d];
+        const double v = rnl_gauss_nll(a, yr, O, K, da);
+        const double rel = fabs(v - nll[n]) / fmax(fabs(nll[n]), 1.0);
+        worst = fmax(worst, rel);
+        bad_nll += !(rel <= 1e-9);
+        double gmax = 0;
+        for (size_t j = 0; j < W; j++) gmax = fmax(gmax, fabs(grad[n * W + j]));
+        for (size_t j = 0; j < W; j++) {
+            const double r = grad[n * W + j], e = fabs((double)da[j] - r);
+            bad_grad += !(e <= ATOL + RTOL * fmax(fabs(r), 1e-3 * gmax));
+        }
+    }
+    printf("%-14s %-22s %zu rows, NLL max rel %.3e, %zu gradient elements off\n", cs, "nll, grad", N, worst, bad_grad);
+    CHECK(bad_nll == 0 && bad_grad == 0 && N > 0, "%s: %zu NLLs and %zu gradient elements differ from PyTorch", cs,
+          bad_nll, bad_grad);
+    free(lg);
+    free(y);
+    free(nll);
+    free(grad);
+    free(a);
+    free(yr);
+    free(da);
+    rnl_st_free(f);
+}
+
 int main(void)
 {
     for (int i = 0; i < NCASES; i++) run_case(CASES[i]);
+    run_gauss_head();
     for (int i = 0; i < NAUTHORS; i++) run_authors_case(AUTHORS_CASES[i]);
     printf("reference: largest relative difference: loss/logits/gradients %.3e, "
            "trajectory/final parameters %.3e\n", worst_pass, worst_traj);

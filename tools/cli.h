@@ -56,8 +56,10 @@ int cmd_sample(int argc, char **argv);
  * `data import-midi DIR --out FILE.mat`, called by cmd_data; both parse their own options. */
 int cmd_sample_music(int argc, char **argv);
 int cmd_import_midi(int argc, char **argv);
-/* tools/cmd_text.c: `sample` for a text (softmax) model, called by cmd_sample. */
+/* tools/cmd_text.c and cmd_arrays.c: `sample` for a text (softmax) model and for a real-valued
+ * (Gaussian-mixture) model, called by cmd_sample. */
 int cmd_sample_text(int argc, char **argv);
+int cmd_sample_arrays(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 /* tools/cmd_search.c: the random search over the learning rate and the paper's grid. */
 int cmd_search(int argc, char **argv);

@@ -169,7 +169,7 @@ int cmd_bench(int argc, char **argv) {
     if (state) rnl_state_zero(state);
     for (int b = 0; b < batch; b++) len[b] = T;
     rnl_batch bt = {T, batch, len, x, y};
-    const rnl_update_ctx u = {{1e-4, 0.95, 0.9, 1e-8, 0, 0, 0}, 1.0, noise, noisy, g, ms, buf};
+    const rnl_update_ctx u = {{1e-4, 0.95, 0.9, 1e-8, 0, 0, 0}, 1.0, noise, 0, noisy, g, ms, buf};
     rnl_real *p = rnl_model_params(m);
     double nll, steps_per_iter = (double)T * batch;
     /* Training: the whole update as the training loop runs it (run/update.c). */

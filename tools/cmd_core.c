@@ -210,7 +210,7 @@ int cmd_gradcheck(int argc, char **argv) {
     rnl_gradcheck_result res;
     /* float32: eps 1e-2 keeps rounding noise (~1e-7 * loss / eps) well below the tolerance;
      * the relative error is floored at 1e-2 for gradients smaller than that. */
-    rnl_status st = rnl_gradcheck(&c, 3, len, seed, 1e-2, 1e-2, &res);
+    rnl_status st = rnl_gradcheck(&c, 3, len, seed, 1e-2, 1e-2, NULL, &res);
     if (st) return cli_fail(st);
     printf("gradcheck %s/%s, %d layer(s), H=%d: %zu parameters, largest relative error %.3e at %s (tolerance %g)\n",
            rnl_cell_name(cell), rnl_variant_name(var), layers, hidden, res.checked, res.max_rel, res.worst, tol);

@@ -151,6 +151,10 @@ int cmd_sample(int argc, char **argv) {
         rnl_model_free(m);
         return cmd_sample_text(argc, argv);
     }
+    if (rnl_model_config(m)->head == RNL_HEAD_GAUSS) {
+        rnl_model_free(m);
+        return cmd_sample_arrays(argc, argv);
+    }
     if (rnl_model_config(m)->head == RNL_HEAD_BERNOULLI) {
         rnl_model_free(m);
         st = refuse_options(argc, argv, k_speech_only, sizeof k_speech_only / sizeof *k_speech_only, mpath,

@@ -6,14 +6,14 @@
 #include "core/gradcheck.h"
 
 static double loss_at(const rnl_model *m, rnl_workspace *ws, const rnl_real *p,
-                      const rnl_batch *bt, double frames, rnl_status *st) {
+                      const rnl_batch *bt, double frames, const rnl_dropout *drop, rnl_status *st) {
     double nll = 0;
-    *st = rnl_forward_backward(m, ws, p, bt, NULL, frames, NULL, &nll);
+    *st = rnl_forward_backward_dropout(m, ws, p, bt, NULL, frames, NULL, drop, &nll);
     return nll / frames;
 }
 
 rnl_status rnl_gradcheck(const rnl_config *cfg, int B, const int *len, uint64_t seed, double eps,
-                         double floor, rnl_gradcheck_result *res) {
+                         double floor, const rnl_dropout *drop, rnl_gradcheck_result *res) {
     memset(res, 0, sizeof *res);
     rnl_model *m = NULL;
     rnl_workspace *ws = NULL;
@@ -42,15 +42,16 @@ rnl_status rnl_gradcheck(const rnl_config *cfg, int B, const int *len, uint64_t 
     if (frames <= 0) frames = 1;
     rnl_batch bt = {T, B, len, x, y};
     double nll = 0;
-    st = rnl_forward_backward(m, ws, p, &bt, g, frames, NULL, &nll);
+    st = rnl_forward_backward_dropout(m, ws, p, &bt, g, frames, NULL, drop, &nll);
     if (st) goto done;
     /* Padded inputs must not matter: poison them and compare the loss. */
     double l0 = nll / frames;
+    res->loss = l0;
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
             if (t >= len[b])
                 for (int i = 0; i < I; i++) x[((size_t)t * B + b) * I + i] = (rnl_real)1e30;
-    double lp = loss_at(m, ws, p, &bt, frames, &st);
+    double lp = loss_at(m, ws, p, &bt, frames, drop, &st);
     if (st) goto done;
     if (lp != l0) {
         st = rnl_fail(RNL_ERR_NUMERIC, "gradcheck: padded inputs changed the loss (%.17g vs %.17g)", lp, l0);
@@ -61,9 +62,9 @@ rnl_status rnl_gradcheck(const rnl_config *cfg, int B, const int *len, uint64_t 
         for (size_t k = 0; k < t->size; k++) {
             rnl_real *q = p + t->offset + k, old = *q;
             *q = (rnl_real)(old + eps);
-            double lplus = loss_at(m, ws, p, &bt, frames, &st);
+            double lplus = loss_at(m, ws, p, &bt, frames, drop, &st);
             *q = (rnl_real)(old - eps);
-            double lminus = loss_at(m, ws, p, &bt, frames, &st);
+            double lminus = loss_at(m, ws, p, &bt, frames, drop, &st);
             *q = old;
             if (st) goto done;
             double num = (lplus - lminus) / (2 * eps), ana = g[t->offset + k];

@@ -546,24 +546,13 @@ static double mog_nll(const rnl_real *a, const rnl_real *y, int O, int K, const 
 
 static void mog_grad(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_model_meta *md,
                      rnl_real scale, rnl_real *da) {
-    const int W = mog_width(O, K);
-    const rnl_mog_grid q = rnl_mog_grid16(md->data_mean, md->data_std);
-    rnl_mog_nll_fast(a, y, O, K, &q, da);
-    for (int j = 0; j < W; j++) da[j] *= scale;
+    rnl_head_grad_by_nll(&rnl_head_mog, a, y, O, K, md, scale, da);
 }
 
 /* Row by row: the gradient of a row comes with its NLL. */
 static void mog_rows(const rnl_real *a, const rnl_real *y, int n, int O, int K, const rnl_model_meta *md,
                      double *nll, rnl_real scale, rnl_real *da) {
-    const int W = mog_width(O, K);
-    const rnl_mog_grid q = rnl_mog_grid16(md->data_mean, md->data_std);
-    for (int b = 0; b < n; b++) {
-        rnl_real *d = da ? da + (size_t)b * W : NULL;
-        double v = rnl_mog_nll_fast(a + (size_t)b * W, y + (size_t)b * O, O, K, &q, d);
-        if (nll) *nll += v;
-        if (d)
-            for (int j = 0; j < W; j++) d[j] *= scale;
-    }
+    rnl_head_rows_by_nll(&rnl_head_mog, a, y, n, O, K, md, nll, scale, da);
 }
 
 /* Draw y [O] from the mixture at temperature T: component k with probability
@@ -581,21 +570,7 @@ static void mog_draw(const rnl_real *a, int O, int K, const rnl_model_meta *md, 
                      rnl_rng *rng, double *y) {
     const rnl_real *mu = a + K, *ls = a + K + (size_t)K * O;
     const rnl_mog_grid q = rnl_mog_grid16(md->data_mean, md->data_std);
-    double mx = -INFINITY, tot = 0;
-    for (int k = 0; k < K; k++) {
-        double v = (double)a[k] / temperature;
-        mx = v > mx ? v : mx;
-    }
-    for (int k = 0; k < K; k++) tot += exp((double)a[k] / temperature - mx);
-    double u = rnl_rng_uniform(rng) * tot, acc = 0;
-    int pick = K - 1;
-    for (int k = 0; k < K; k++) {
-        acc += exp((double)a[k] / temperature - mx);
-        if (u < acc) {
-            pick = k;
-            break;
-        }
-    }
+    const int pick = rnl_mixture_pick(a, K, temperature, rng);
     const double st = sqrt(temperature);
     for (int d = 0; d < O; d++) {
         double dsdl;

@@ -49,8 +49,10 @@ typedef struct rnl_head_desc {
 } rnl_head_desc;
 
 /* Each kernel set's own copies, as the cells' (cells.h): everything but kset.c asks
- * rnl_head_describe. */
+ * rnl_head_describe. The gauss head (real-valued arrays, not a hot path) is one copy outside
+ * the sets, compiled for the build's target; every set's table points at it. */
 extern const rnl_head_desc rnl_head_bernoulli, rnl_head_mog, rnl_head_softmax;
+extern const rnl_head_desc rnl_head_gauss;
 
 /* The softmax head's NLL of one step (head_softmax.c has the equations): logits a [O],
  * targets y [O] (one-hot; any y >= 0 is defined), da [O] (if non-NULL) = d nll / d a. The
@@ -63,6 +65,18 @@ double rnl_softmax_nll_ref(const rnl_real *a, const rnl_real *y, int O, rnl_real
  * reference the tests compare it with. */
 double rnl_mog_nll_fast(const rnl_real *a, const rnl_real *y, int O, int K, const rnl_mog_grid *q,
                         rnl_real *da);
+
+/* What the mixture heads (MoG, gauss) share:
+ * rnl_mixture_pick — the component of a draw at temperature T: k with probability
+ *   softmax(logits[0..K) / T)_k, by one uniform u of rng, the first k whose cumulative weight
+ *   exceeds u · Σ_k exp(logits_k / T − max), else K−1;
+ * rnl_head_rows_by_nll, rnl_head_grad_by_nll — a head's rows and grad from its own nll (the
+ *   gradient of a row comes with its NLL), for heads whose nll computes both anyway. */
+int rnl_mixture_pick(const rnl_real *logits, int K, double temperature, rnl_rng *rng);
+void rnl_head_rows_by_nll(const rnl_head_desc *hd, const rnl_real *a, const rnl_real *y, int n, int O, int K,
+                          const rnl_model_meta *md, double *nll, rnl_real scale, rnl_real *da);
+void rnl_head_grad_by_nll(const rnl_head_desc *hd, const rnl_real *a, const rnl_real *y, int O, int K,
+                          const rnl_model_meta *md, rnl_real scale, rnl_real *da);
 
 /* The descriptor of h; NULL for a value outside the enum (callers turn that into
  * RNL_ERR_INTERNAL, or RNL_ERR_USAGE where the value came from the caller). */

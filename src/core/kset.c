@@ -20,6 +20,7 @@ static const rnl_head_desc *const HEADS[] = {
     [RNL_HEAD_BERNOULLI] = &rnl_head_bernoulli,
     [RNL_HEAD_MOG] = &rnl_head_mog,
     [RNL_HEAD_SOFTMAX] = &rnl_head_softmax,
+    [RNL_HEAD_GAUSS] = &rnl_head_gauss,
 };
 _Static_assert(sizeof HEADS / sizeof HEADS[0] == RNL_HEAD_COUNT,
                "one row of HEADS per rnl_head value");

@@ -278,6 +278,11 @@ struct rnl_workspace {
     rnl_real *Pob;            /* [width, H] the output layer's W packed (backward) */
     rnl_real *WT0;            /* [I, G*H] layer 0's W transposed (sparse inputs) */
     rnl_real *dWT0;           /* [I, G*H] gradient of WT0 (sparse inputs) */
+    /* Dropout (rnl_dropout), carved only when the pass drops: site s is layer s's output on
+     * its way up (to layer s+1 or the output layer). */
+    rnl_real *dmask[RNL_MAX_LAYERS]; /* [T*B, H] site s's mask: 0 or 1/(1-p) */
+    rnl_real *dout[RNL_MAX_LAYERS];  /* [T*B, H] site s's dropped output, dmask ⊙ h */
+    int drop;                 /* the last pass dropped (dmask, dout hold its masks) */
     int x_sparse;             /* layer 0's inputs are mostly zeros (piano roll) */
     int hold;                 /* rnl_workspace_hold */
     const rnl_real *held;     /* the params the copies above were made from, if held */
@@ -342,6 +347,10 @@ static size_t carve(rnl_workspace *ws, const rnl_model *m, int T, int B, rnl_rea
     TAKE(ws->dhn, B * H);
     TAKE(ws->dcn, B * H);
     TAKE(ws->tmp, B * 4 * H);
+    for (int l = 0; ws->drop && l < c->layers; l++) {
+        TAKE(ws->dmask[l], TB * H);
+        TAKE(ws->dout[l], TB * H);
+    }
 #undef TAKE
     return off;
 }
@@ -398,9 +407,18 @@ static void layer_views(const rnl_model *m, const rnl_workspace *ws, int l, cons
     }
 }
 
-/* Forward over the batch up to the logits; state in/out as rnl_forward_backward. */
+/* Site l's dropout: a fresh mask over all T·B rows of layer l's output h [T*B, H] (the
+ * padded rows carry finite states, cells.h), and the dropped output d = mask ⊙ h. */
+static void dropout_site(rnl_workspace *ws, int l, rnl_rng *rng, double p, const rnl_real *h, size_t n) {
+    rnl_real *mask = ws->dmask[l], *d = ws->dout[l];
+    rnl_dropout_mask(rng, p, mask, n);
+    for (size_t k = 0; k < n; k++) d[k] = mask[k] * h[k];
+}
+
+/* Forward over the batch up to the logits; state in/out as rnl_forward_backward; drop as
+ * rnl_forward_backward_dropout (NULL: none). */
 static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
-                          const rnl_batch *bt, rnl_state *state) {
+                          const rnl_batch *bt, rnl_state *state, const rnl_dropout *drop) {
     const rnl_config *c = &m->cfg;
     const int T = bt->T, B = bt->B, H = c->hidden, I = c->input;
     const int G = m->cell->gates, width = m->head->width(c->output, c->mixtures);
@@ -415,6 +433,11 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     if (state && (state->B != B || state->layers != c->layers || state->H != H))
         return rnl_fail(RNL_ERR_USAGE, "state shape (%d layers, B %d, H %d) does not match the batch",
                         state->layers, state->B, state->H);
+    if (drop && !(drop->p >= 0 && drop->p < 1))
+        return rnl_fail(RNL_ERR_USAGE, "dropout: expected a probability in [0, 1), got %g", drop->p);
+    ws->drop = drop && drop->p > 0;
+    rnl_rng mask_rng;
+    if (ws->drop) rnl_rng_seed(&mask_rng, drop->seed);
     rnl_status st = ws_prepare(ws, m, T, B);
     if (st) return st;
     /* the weight copies are remade unless held for these params */
@@ -449,7 +472,7 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
         rnl_layer_p p;
         layer_views(m, ws, l, params, NULL, &p, NULL);
         rnl_layer_act *a = &ws->act[l];
-        const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
+        const rnl_real *in = l == 0 ? ws->x0 : ws->drop ? ws->dout[l - 1] : ws->act[l - 1].Hs + (size_t)B * H;
         const int GH = G * H;
         if (fresh) {
             if (p.Pf2) { /* GRU paper: the z, r blocks and U_h apart */
@@ -478,9 +501,10 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
             memcpy(state->h + (size_t)l * B * H, a->Hs + TB * H, sizeof(rnl_real) * B * H);
             if (a->Cs) memcpy(state->c + (size_t)l * B * H, a->Cs + TB * H, sizeof(rnl_real) * B * H);
         }
+        if (ws->drop) dropout_site(ws, l, &mask_rng, drop->p, a->Hs + (size_t)B * H, TB * H);
     }
-    /* logits = b + h W^T, the bias rows first (as for A) */
-    const rnl_real *htop = ws->act[c->layers - 1].Hs + (size_t)B * H;
+    /* logits = b + h W^T (h dropped, with dropout), the bias rows first (as for A) */
+    const rnl_real *htop = ws->drop ? ws->dout[c->layers - 1] : ws->act[c->layers - 1].Hs + (size_t)B * H;
     const rnl_real *oW = params + m->out_off, *ob = oW + (size_t)width * H;
     if (fresh) rnl_pack('T', H, width, oW, H, ws->Po);
     for (size_t r = 0; r < TB; r++) memcpy(ws->logits + r * width, ob, sizeof(rnl_real) * width);
@@ -489,15 +513,26 @@ static rnl_status forward(const rnl_model *m, rnl_workspace *ws, const rnl_real 
     return RNL_OK;
 }
 
+/* The gradient through a dropout site: dh = mask ⊙ d(dropped h), in place. */
+static void mask_grad(const rnl_real *mask, rnl_real *g, size_t n) {
+    for (size_t k = 0; k < n; k++) g[k] *= mask[k];
+}
+
 rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
                                 const rnl_batch *bt, rnl_real *grad, double scale,
                                 rnl_state *state, double *nll_sum) {
+    return rnl_forward_backward_dropout(m, ws, params, bt, grad, scale, state, NULL, nll_sum);
+}
+
+rnl_status rnl_forward_backward_dropout(const rnl_model *m, rnl_workspace *ws, const rnl_real *params,
+                                        const rnl_batch *bt, rnl_real *grad, double scale,
+                                        rnl_state *state, const rnl_dropout *drop, double *nll_sum) {
     const rnl_config *c = &m->cfg;
     if (nll_sum) *nll_sum = 0.0;
     if (!grad && !nll_sum) return rnl_fail(RNL_ERR_USAGE, "rnl_forward_backward: neither grad nor nll_sum requested");
     if (grad && !(scale > 0))
         return rnl_fail(RNL_ERR_USAGE, "loss scale must be positive, got %g", scale);
-    rnl_status st = forward(m, ws, params, bt, state);
+    rnl_status st = forward(m, ws, params, bt, state, drop);
     if (st) return st;
     const rnl_head_desc *hd = m->head;
     const int T = bt->T, B = bt->B, H = c->hidden, G = m->cell->gates;
@@ -523,8 +558,8 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
      * them: each would cost the FMA a microcode assist (kernels.h). */
     rnl_flush_subnormals(ws->dlog, TB * width);
 
-    /* Output layer. */
-    const rnl_real *htop = ws->act[c->layers - 1].Hs + (size_t)B * H;
+    /* Output layer (its input h dropped, with dropout: d = m ⊙ h, so dh = m ⊙ dd). */
+    const rnl_real *htop = ws->drop ? ws->dout[c->layers - 1] : ws->act[c->layers - 1].Hs + (size_t)B * H;
     const rnl_real *oW = params + m->out_off;
     rnl_real *goW = grad + m->out_off, *gob = goW + (size_t)width * H;
     rnl_gemm('T', 'N', width, H, (int)TB, 1, ws->dlog, width, htop, H, 1, goW, H);
@@ -533,6 +568,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
     rnl_real *dHin = ws->dH1, *dX = ws->dH2;
     rnl_pack('N', width, H, oW, H, ws->Pob);
     rnl_gemm_packed((int)TB, H, width, 1, ws->dlog, width, ws->Pob, width, 0, 0, 0, dHin, H);
+    if (ws->drop) mask_grad(ws->dmask[c->layers - 1], dHin, TB * H);
 
     /* Layers, top to bottom. */
     for (int l = c->layers - 1; l >= 0; l--) {
@@ -545,7 +581,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
         if (m->cell->variant[c->variant].uses_dR) memset(ws->dR, 0, sizeof(rnl_real) * TB * GH);
         rnl_pack('N', GH, H, p.U, H, ws->Pb);
         m->cell->backward(&p, &ws->act[l], T, B, nact, dHin, &bw, &g);
-        const rnl_real *in = l == 0 ? ws->x0 : ws->act[l - 1].Hs + (size_t)B * H;
+        const rnl_real *in = l == 0 ? ws->x0 : ws->drop ? ws->dout[l - 1] : ws->act[l - 1].Hs + (size_t)B * H;
         if (l == 0 && ws->x_sparse) {
             /* dW^T [I, GH] = X^T dA as a sum over the non-zeros of X, then added transposed. */
             memset(ws->dWT0, 0, sizeof(rnl_real) * (size_t)p.I * GH);
@@ -559,6 +595,7 @@ rnl_status rnl_forward_backward(const rnl_model *m, rnl_workspace *ws, const rnl
             for (int j = 0; j < GH; j++) g.b[j] += ws->dA[r * GH + j];
         if (l > 0) {
             rnl_gemm('N', 'N', (int)TB, H, GH, 1, ws->dA, GH, p.W, p.I, 0, dX, H);
+            if (ws->drop) mask_grad(ws->dmask[l - 1], dX, TB * H);
             rnl_real *sw = dHin;
             dHin = dX;
             dX = sw;
@@ -577,7 +614,7 @@ rnl_status rnl_step(const rnl_model *m, rnl_workspace *ws, const rnl_real *x, in
         ws->ones_cap = B;
     }
     rnl_batch bt = {1, B, ws->ones, x, NULL};
-    rnl_status st = forward(m, ws, m->params, &bt, state);
+    rnl_status st = forward(m, ws, m->params, &bt, state, NULL);
     if (st) return st;
     memcpy(logits, ws->logits,
            sizeof(rnl_real) * (size_t)B * m->head->width(m->cfg.output, m->cfg.mixtures));

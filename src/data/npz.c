@@ -81,6 +81,29 @@ static const struct {
     {"<i4", 'i', 4}, {"<u8", 'u', 8}, {"<i8", 'i', 8}, {"<f4", 'f', 4}, {"<f8", 'f', 8},
 };
 
+rnl_status rnl_npy_write_f32(const char *path, const float *v, size_t T, size_t D) {
+    char dict[160];
+    int hl = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }", T, D);
+    /* magic (6) + version (2) + length (2) + dict + padding + newline: a multiple of 64 */
+    const size_t head = ((size_t)10 + (size_t)hl + 1 + 63) / 64 * 64, n = head + T * D * 4;
+    unsigned char *b = malloc(n);
+    if (!b) return rnl_fail(RNL_ERR_NOMEM, "out of memory writing %s", path);
+    memcpy(b, "\x93NUMPY\x01\x00", 8);
+    b[8] = (unsigned char)((head - 10) & 0xff);
+    b[9] = (unsigned char)((head - 10) >> 8);
+    memcpy(b + 10, dict, (size_t)hl);
+    memset(b + 10 + hl, ' ', head - 10 - (size_t)hl - 1);
+    b[head - 1] = '\n';
+    for (size_t k = 0; k < T * D; k++) { /* little-endian float32, whatever the host */
+        uint32_t u;
+        memcpy(&u, &v[k], 4);
+        for (int j = 0; j < 4; j++) b[head + 4 * k + (size_t)j] = (unsigned char)(u >> (8 * j));
+    }
+    rnl_status st = rnl_write_file_atomic(path, b, n);
+    free(b);
+    return st;
+}
+
 rnl_status rnl_npy_parse(const unsigned char *b, size_t n, const char *what, rnl_npy *out) {
     memset(out, 0, sizeof *out);
     if (n < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
@@ -333,8 +356,10 @@ typedef struct {
 typedef struct {
     npz_split split[3];
     uint32_t *v;    /* every frame's D values (0/1), or every token, concatenated */
+    rnl_real *r;    /* real-valued data: every frame's D values, concatenated (v unused) */
     int D;          /* values per frame (tokens: 1) */
     int tokens;     /* 1: the softmax head over V = input symbols */
+    int real;       /* 1: real values, the Gaussian-mixture head over D values */
     int V;
 } npz_impl;
 
@@ -368,7 +393,13 @@ static void npz_fill(const rnl_dataset *d, int split, int i, int b, int B, rnl_r
     const uint32_t *v = z->v + z->split[split].off[i] * (size_t)z->D;
     for (int t = 0; t < L; t++) {
         rnl_real *xr = x + ((size_t)t * B + b) * W, *yr = y + ((size_t)t * B + b) * W;
-        if (z->tokens) {
+        if (z->real) {
+            const rnl_real *r = z->r + z->split[split].off[i] * (size_t)z->D;
+            for (int k = 0; k < z->D; k++) {
+                xr[k] = r[(size_t)t * z->D + k];
+                yr[k] = r[(size_t)(t + 1) * z->D + k];
+            }
+        } else if (z->tokens) {
             xr[v[t]] = 1;
             yr[v[t + 1]] = 1;
         } else {
@@ -386,6 +417,7 @@ static void npz_free(npz_impl *z) {
         free(z->split[s].len);
     }
     free(z->v);
+    free(z->r);
     free(z);
 }
 
@@ -451,7 +483,7 @@ static rnl_status load_arrays(const char *path, const unsigned char *b, size_t n
 static rnl_status convert(const char *path, const npz_arrays *a, npz_impl *z) {
     size_t total = 0, D = 0;
     int binary = 1, integer = 1;
-    double vmax = 0;
+    double vmax = 0, vabs = 0;
     for (int s = 0; s < 3; s++)
         for (int i = 0; i < a->n[s]; i++) {
             const rnl_npy *q = &a->arr[s][i];
@@ -472,21 +504,23 @@ static rnl_status convert(const char *path, const npz_arrays *a, npz_impl *z) {
                         return rnl_fail(RNL_ERR_DATA, "%s: %s%d.npy holds the negative token %.0f (tokens are 0, 1, ...)",
                                         path, SPLIT_PREFIX[s], i, v);
                     vmax = v > vmax ? v : vmax;
+                    vabs = fabs(v) > vabs ? fabs(v) : vabs;
                 }
         }
     if (D == 0 || D > 65536) return rnl_fail(RNL_ERR_DATA, "%s: %zu values per step (1 .. 65536)", path, D);
-    if (!binary && !integer)
-        return rnl_fail(RNL_ERR_DATA, "%s: floating-point values other than 0 and 1: real-valued sequences (the "
-                        "mixture head) are not supported yet; 0/1 arrays train the Bernoulli head, integer arrays the "
-                        "softmax head", path);
-    if (!binary && D != 1)
+    z->real = !binary && !integer;
+    if (z->real && vabs > RNL_NPZ_MAX_ABS)
+        return rnl_fail(RNL_ERR_DATA, "%s: a real value of magnitude %g: at most %g (scale the data to about unit size)",
+                        path, vabs, RNL_NPZ_MAX_ABS);
+    if (!z->real && !binary && D != 1)
         return rnl_fail(RNL_ERR_DATA, "%s: integer arrays of %zu columns: token sequences are 1-D or T x 1", path, D);
-    if (!binary && vmax >= 65536)
+    if (!z->real && !binary && vmax >= 65536)
         return rnl_fail(RNL_ERR_DATA, "%s: token %.0f: at most 65536 symbols (0 .. 65535)", path, vmax);
     z->D = (int)D;
-    z->tokens = !binary;
-    z->V = binary ? (int)D : (int)vmax + 1;
-    if (!(z->v = malloc(sizeof *z->v * (total * D > 0 ? total * D : 1))))
+    z->tokens = !binary && !z->real;
+    z->V = binary || z->real ? (int)D : (int)vmax + 1;
+    if (z->real ? !(z->r = malloc(sizeof *z->r * (total * D > 0 ? total * D : 1)))
+                : !(z->v = malloc(sizeof *z->v * (total * D > 0 ? total * D : 1))))
         return rnl_fail(RNL_ERR_NOMEM, "out of memory reading %s", path);
     size_t at = 0;
     for (int s = 0; s < 3; s++) {
@@ -500,7 +534,11 @@ static rnl_status convert(const char *path, const npz_arrays *a, npz_impl *z) {
             p->off[i] = at;
             p->len[i] = q->shape[0];
             for (size_t t = 0; t < q->shape[0]; t++, at++)
-                for (size_t k = 0; k < D; k++) z->v[at * D + k] = (uint32_t)rnl_npy_value(q, t, k);
+                for (size_t k = 0; k < D; k++) {
+                    const double v = rnl_npy_value(q, t, k);
+                    if (z->real) z->r[at * D + k] = (rnl_real)v;
+                    else z->v[at * D + k] = (uint32_t)v;
+                }
         }
     }
     return RNL_OK;
@@ -527,8 +565,8 @@ rnl_status rnl_npz_open(const char *path, rnl_dataset *d) {
     d->kind = "npz";
     for (int s = 0; s < 3; s++) d->nseq[s] = z->split[s].n;
     d->input = d->output = z->V;
-    d->head = z->tokens ? RNL_HEAD_SOFTMAX : RNL_HEAD_BERNOULLI;
-    d->mixtures = 0;
+    d->head = z->real ? RNL_HEAD_GAUSS : z->tokens ? RNL_HEAD_SOFTMAX : RNL_HEAD_BERNOULLI;
+    d->mixtures = z->real ? RNL_NPZ_MIXTURES : 0;
     d->mean = 0;
     d->std = 1;
     d->steps = npz_steps;

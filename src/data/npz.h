@@ -9,8 +9,10 @@
  *     output = D, next-frame prediction;
  *   - integers (signed or unsigned, not all 0/1), D = 1: token sequences, the softmax head
  *     over V = 1 + the largest value (every value >= 0), inputs and targets one-hot;
- *   - floating point (not all 0/1): refused (the mixture head's grid is that of 16-bit audio;
- *     real-valued sequences are not supported yet).
+ *   - floating point (not all 0/1), any width D: real-valued sequences, the continuous
+ *     Gaussian-mixture head (rnl_gauss_nll) over D values, input = output = D, the values as
+ *     they are (no normalisation), RNL_NPZ_MIXTURES components unless --mixtures says.
+ *     Every value must be finite and, as float32, within ±RNL_NPZ_MAX_ABS.
  * A sequence of T steps gives T−1 predicted steps (input step t, target step t+1). */
 #ifndef RNL_NPZ_H
 #define RNL_NPZ_H
@@ -18,6 +20,9 @@
 #include <stddef.h>
 #include "data/adapter.h"
 #include "rnnlab.h"
+
+#define RNL_NPZ_MIXTURES 5   /* components of a real-valued data set's head by default */
+#define RNL_NPZ_MAX_ABS 1e30 /* real values beyond this are refused (float32 overflows in the head) */
 
 /* One parsed .npy: the header's fields and where its data are (in the caller's buffer). */
 typedef struct {
@@ -35,6 +40,10 @@ typedef struct {
  * <f4 <f8 (big-endian, object and structured dtypes refused), a shape of 1 or 2 dimensions
  * and exactly as many data bytes as it implies. RNL_ERR_DATA "WHAT: …" on anything else. */
 rnl_status rnl_npy_parse(const unsigned char *b, size_t n, const char *what, rnl_npy *out);
+/* Write v [T, D] (C order) as an .npy file of dtype <f4 and shape (T, D), format version
+ * 1.0 (the header padded with spaces to a multiple of 64 bytes, as NumPy writes it),
+ * atomically. RNL_ERR_IO on a failed write. */
+rnl_status rnl_npy_write_f32(const char *path, const float *v, size_t T, size_t D);
 /* Element (t, d) of a parsed array, as a double (64-bit integers beyond 2^53 round). */
 double rnl_npy_value(const rnl_npy *a, size_t t, size_t d);
 

@@ -34,6 +34,9 @@ const rnl_option rnl_train_options[] = {
     {"hidden", RNL_OPT_INT, T_(hidden), 0, 65536, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "hidden units (0 = Table 1's size, of equal parameter budget: music tanh 100, gru 46, lstm 36; "
      "speech 400, 227, 195; text 267, 150, 128, char-rnn's 2 x 128 LSTM's budget, docs/TEXT.md)"},
+    {"mixtures", RNL_OPT_INT, T_(mixtures), 0, 1024, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "components of the output mixture, for data with a mixture head (speech: the discretised MoG; real-valued "
+     ".npz: the continuous Gaussian mixture) (0 = the data's own: speech 20, .npz 5)"},
     {"protocol", RNL_OPT_CHOICE, T_(protocol), 0, 0, 0, "paper", "paper|authors", RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED,
      0, "defaults of the options not given: paper (the rows' defaults; --lr from the grid) or authors (the released "
      "code: --rmsprop authors --rms-floor 0.01 --step-clip 1 --clip 0 --lr 0.001 --lr-decay-epochs 500 --loss-weight "
@@ -56,6 +59,10 @@ const rnl_option rnl_train_options[] = {
      "epochs without a better validation NLL before stopping (train --resume may change it)"},
     {"weight_noise", RNL_OPT_REAL, T_(weight_noise), 0, 10, 0.075, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "std of Gaussian noise on W and U, one draw per update = per forward pass (batch 1: per sequence) (0 = off)"},
+    {"dropout", RNL_OPT_REAL, T_(dropout), 0, 0.999999, 0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
+     "probability of dropping each unit of every layer's output on its way up (to the next layer and to the "
+     "output layer; never the recurrent state), inverted (kept units x 1/(1-P)), a fresh mask per update and "
+     "step; off when evaluating and sampling (0 = off)"},
     {"clip", RNL_OPT_REAL, T_(clip), 0, 1e30, 1.0, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
      "global gradient-norm threshold (0 = off)"},
     {"decay", RNL_OPT_REAL, T_(decay), 0, 0.999999, 0.95, NULL, NULL, RNL_APPLY_ALL, NULL, RNL_ROLE_FIXED, 0,
@@ -319,6 +326,17 @@ const rnl_option *rnl_options_diff(const rnl_option *tab, int n, const void *a, 
 
 /* ================================================================ storage ============ */
 
+/* Rows added after runs were stored without them, whose default is exactly what those runs
+ * did (dropout 0: no dropout; mixtures 0: the data's own K): a stored option set that lacks one of these keys takes the
+ * row's default, so such runs still resume and rerun. Any other missing key is an error. */
+static const char *const LATE_ROWS[] = {"dropout", "mixtures"};
+
+static int is_late_row(const rnl_option *o) {
+    for (size_t k = 0; k < sizeof LATE_ROWS / sizeof *LATE_ROWS; k++)
+        if (strcmp(LATE_ROWS[k], o->key) == 0) return 1;
+    return 0;
+}
+
 static int is_number_type(rnl_opt_type t) {
     return t == RNL_OPT_INT || t == RNL_OPT_REAL || t == RNL_OPT_SEED || t == RNL_OPT_FLAG;
 }
@@ -347,6 +365,10 @@ rnl_status rnl_options_from_json(const rnl_option *tab, int n, void *base, unsig
         const rnl_option *o = &tab[i];
         if (!(o->role & roles)) continue;
         const rnl_json *v = rnl_json_get(obj, o->key);
+        if (!v && is_late_row(o)) {
+            rnl_options_defaults(o, 1, base);
+            continue;
+        }
         const char *s = NULL;
         double d;
         if (is_number_type(o->type) && rnl_json_number(v, &d)) {
@@ -383,6 +405,10 @@ rnl_status rnl_options_from_meta(const rnl_option *tab, int n, void *base, unsig
         if (!(o->role & roles)) continue;
         snprintf(key, sizeof key, "%s%s", prefix, o->key);
         const char *s = rnl_st_meta(f, key);
+        if (!s && is_late_row(o)) {
+            rnl_options_defaults(o, 1, base);
+            continue;
+        }
         if (!s) return rnl_fail(RNL_ERR_DATA, "%s: resume state lacks '%s'", rnl_st_path(f), key);
         /* States written before split_scheme had a default stored "" for it. */
         if (!*s && o->type == RNL_OPT_CHOICE) s = o->def_text;

@@ -35,6 +35,8 @@ typedef struct {
     rnl_variant variant;
     int layers;
     int hidden;            /* 0 = Table 1's size for the cell and task */
+    int mixtures;          /* K of a mixture head (speech, real-valued .npz); 0 = the data's
+                            * own (speech 20, .npz 5) */
     char protocol[RNL_OPT_TEXT_MAX]; /* "paper" or "authors": the defaults of the rows the caller
                             * did not give (rnl_train_options_resolve) */
     double lr;
@@ -47,6 +49,8 @@ typedef struct {
     int max_epochs;
     int patience;          /* epochs without a better validation NLL before stopping */
     double weight_noise;   /* sigma of the Gaussian noise on W and U, per update */
+    double dropout;        /* probability of dropping a unit of each layer's output on its way
+                            * up (rnl_dropout), a fresh mask per update and step; 0 = off */
     double clip;           /* global gradient-norm threshold (0 = off) */
     double decay, momentum, eps; /* RMSProp */
     double rms_floor;      /* > 0: RMSProp's rms = max(sqrt(ms), rms_floor), eps unused */

@@ -195,8 +195,11 @@ static rnl_status setup(rnl_trainer *r, int fresh) {
                         "(its default: 50)", r->data->kind);
     if (o->hidden == 0 && !(o->hidden = rnl_default_hidden(o->cell, task)))
         return rnl_fail(RNL_ERR_INTERNAL, "train: no Table 1 size for unit %d", (int)o->cell);
+    if (o->mixtures > 0 && r->data->mixtures == 0)
+        return rnl_fail(RNL_ERR_USAGE, "--mixtures %d does not apply to %s: its %s head has no mixtures (only speech "
+                        "and real-valued .npz data have one)", o->mixtures, o->data, rnl_head_name(r->data->head));
     rnl_config c = {o->cell, o->variant, r->data->head, o->layers,
-                    r->data->input, o->hidden, r->data->output, r->data->mixtures};
+                    r->data->input, o->hidden, r->data->output, o->mixtures > 0 ? o->mixtures : r->data->mixtures};
     if ((st = rnl_model_create(&c, &r->m)) || (st = rnl_workspace_create(&r->ws))) return st;
     rnl_model_meta *meta = rnl_model_metadata(r->m);
     meta->data_mean = r->data->mean;
@@ -280,7 +283,7 @@ static rnl_status resume_options(const rnl_train_opts *given, rnl_trainer *r, rn
 static rnl_status update(rnl_trainer *r, const rnl_batch *bt, double frames, rnl_state *state) {
     const rnl_update_ctx u = {{r->lr_now, r->o.decay, r->o.momentum, r->o.eps, r->o.rms_floor, r->o.step_clip,
                                r->velocity},
-                              r->o.clip, r->o.weight_noise, r->noisy, r->grad, r->ms, r->buf};
+                              r->o.clip, r->o.weight_noise, r->o.dropout, r->noisy, r->grad, r->ms, r->buf};
     const long k = r->updates + 1;
     const int poison = r->fault_update > 0 && k >= r->fault_update && k < r->fault_update + r->fault_count;
     int finite;

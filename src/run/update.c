@@ -33,7 +33,9 @@ rnl_status rnl_update(rnl_model *m, rnl_workspace *ws, rnl_rng *rng, const rnl_u
             if (t->noisy) rnl_rng_add_normal(rng, u->noisy + t->offset, t->size, u->weight_noise);
         }
     memset(u->grad, 0, sizeof(rnl_real) * n);
-    rnl_status st = rnl_forward_backward(m, ws, u->noisy, bt, u->grad, scale, state, NULL);
+    rnl_dropout drop = {u->dropout, 0};
+    if (u->dropout > 0) drop.seed = rnl_rng_next(rng);
+    rnl_status st = rnl_forward_backward_dropout(m, ws, u->noisy, bt, u->grad, scale, state, &drop, NULL);
     if (!st && poison) u->grad[0] = (rnl_real)NAN;
     if (st == RNL_ERR_NUMERIC)
         return rnl_fail(RNL_ERR_NUMERIC, "the training loss is not finite (learning rate too large?)");
