@@ -158,4 +158,9 @@ print("rows", len(rows), "fails", fails)
 PY
 check 'grep -q "^rows 3 fails 0$" "$T/pycheck"' "text reproduce's tables and figure: $(cat "$T/pycheck")"
 check 'grep -q "bits per character" "$T/grid/fig-t.gp"' "the text figure is not in bits per character"
+# `rnnlab sample --help` without a model shows every head's options (it listed speech and
+# music only, so --chars and the .npy sampler were undiscoverable).
+"$R" sample --help > "$T/sample-help" 2>&1; rc=$?
+check '[ $rc -eq 0 ] && grep -q -- "--chars" "$T/sample-help" && grep -q "FILE.npy" "$T/sample-help" && grep -q "FILE.mid" "$T/sample-help" && grep -q "FILE.wav" "$T/sample-help"' \
+    "sample --help (rc $rc) lacks a head's options: $(head -c 400 "$T/sample-help")"
 summary

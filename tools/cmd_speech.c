@@ -130,16 +130,21 @@ int cmd_sample(int argc, char **argv) {
         {"--prime", OPT_STRING, prime, 0, 0, "mono 8000 Hz WAV the model runs over before generating"},
     };
     const char *synopsis = "--model FILE --out FILE.wav [--seconds S] [--seed N] [--prime FILE.wav]\n"
-                           "  (a MoG/speech model; for a Bernoulli/piano-roll model the music options below apply)";
+                           "  (a MoG/speech model; for a piano-roll, text or real-valued-array model the options below apply)";
     const char *mpath = find_model(argc, argv);
     int help = 0;
     for (int i = 2; i < argc; i++) help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
     if (help || !mpath) {
         /* Without a model the head is unknown: show both option sets, or complain. */
         int r = cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), "sample", synopsis, NULL, 0, NULL);
-        if (r > 0) {
-            printf("\n");
-            return cmd_sample_music(argc, argv);
+        if (r > 0) { /* every head's options: speech above, then music, text, real-valued arrays */
+            int (*const more[])(int, char **) = {cmd_sample_music, cmd_sample_text, cmd_sample_arrays};
+            for (size_t k = 0; k < sizeof more / sizeof *more; k++) {
+                printf("\n");
+                const int rc = more[k](argc, argv);
+                if (rc) return rc;
+            }
+            return 0;
         }
         if (r < 0) return cli_fail(RNL_ERR_USAGE);
         return cli_fail(rnl_fail(RNL_ERR_USAGE, "sample: --model is required"));
