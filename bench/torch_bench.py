@@ -48,7 +48,6 @@ Usage: /usr/bin/python3 bench/torch_bench.py [--task music|speech|text] --cell g
            [--cpu-time]
 """
 import argparse
-import ctypes
 import json
 import math
 import os
@@ -59,7 +58,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-import rnnlab_torch  # noqa: E402  (the paper's step functions, for --impl reference)
+import rnnlab_torch  # noqa: E402  (the paper's step functions, for --impl reference; blas_threads)
 
 NOISE = 0.075
 G = {"tanh": 1, "gru": 3, "lstm": 4}
@@ -68,20 +67,6 @@ TABLE1 = {"music": {"tanh": 100, "gru": 46, "lstm": 36}, "speech": {"tanh": 400,
 K, SPEECH_IN, SPEECH_OUT, HOP = 20, 20, 10, 10       # src/data/speech.h
 SPEECH_STD = 0.061095503296800135                    # tools/cmd_bench.c BENCH_SPEECH_STD
 STEP, LO, NBINS = rnnlab_torch.mog_grid16(0.0, SPEECH_STD)
-
-
-def blas_threads(n):
-    """Hold the OpenBLAS that Debian's torch links (libopenblasp, pthreads) to n threads:
-    torch.set_num_threads does not reach it, and on a loaded machine its idle workers' spinning
-    cost the main thread most of its share (measured 2026-12-02 under load 6: nn.LSTM 2x128 at
-    batch 50 trained 1.2k chars/s wall without this, 10.6k with OPENBLAS_NUM_THREADS=1).
-    Returns whether an OpenBLAS was found among the loaded libraries."""
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            if "libopenblas" in line:
-                ctypes.CDLL(line.split()[-1]).openblas_set_num_threads(int(n))
-                return True
-    return False
 
 
 def uniform(*shape):
@@ -207,11 +192,11 @@ class Text(torch.nn.Module):
         self.out = torch.nn.Linear(H, V)
         self.state = None
 
-    def loss(self, x, y, carry):
+    def loss(self, x, y, carry=False):
         a, state = self.rnn(x, self.state)
         if carry:   # the next window starts from this one's last state, outside the graph
             self.state = tuple(t.detach() for t in state) if isinstance(state, tuple) else state.detach()
-        return F.cross_entropy(a.reshape(-1, a.shape[-1]) @ self.out.weight.t() + self.out.bias, y.reshape(-1))
+        return F.cross_entropy(self.out(a).reshape(-1, self.out.out_features), y.reshape(-1))
 
 
 def text_train_step(m, opt, x, y):
@@ -257,11 +242,6 @@ def train_step(m, opt, x, y):
 def infer_step(m, x, y):
     with torch.no_grad():
         return m.loss(x, y)
-
-
-def m_infer(m, x, y):
-    with torch.no_grad():
-        return m.loss(x, y, False)
 
 
 CLOCK = time.perf_counter   # --cpu-time: time.thread_time, this thread's CPU seconds
@@ -330,16 +310,16 @@ def main():
             sys.exit("torch_bench: --task text has --impl nn only (torch's multi-layer units)")
         m = Text(a.cell, I, H, L)
         opt = torch.optim.RMSprop(m.parameters(), lr=2e-3, alpha=0.95, eps=1e-8)
-        step, infer = text_train_step, (lambda: m_infer(m, x, y))
+        step = text_train_step
     else:
         m = Model(a.impl, a.cell, I, H, width, a.task)
         opt = torch.optim.RMSprop(m.parameters(), lr=1e-4, alpha=0.95, eps=1e-8, momentum=0.9)
-        step, infer = train_step, (lambda: infer_step(m, x, y))
+        step = train_step
     Fw = 2.0 * width * H + sum(2.0 * G[a.cell] * H * ((I if l == 0 else H) + H) for l in range(L))   # tools/cmd_bench.c
     rows = []
     for n in [int(s) for s in a.threads.split(",")]:
         torch.set_num_threads(n)
-        blas = blas_threads(n)
+        blas = rnnlab_torch.blas_threads(n)
         it, el = timed(lambda: step(m, opt, x, y), a.seconds)
         tr = it * T * B / el
         row = {"tool": "torch", "torch_version": torch.__version__, "task": a.task, "impl": a.impl, "cell": a.cell,
@@ -348,10 +328,10 @@ def main():
                "clock": "thread-cpu" if a.cpu_time else "wall",
                "train_steps_per_s": round(tr, 1), "train_gflops": round(tr * 3 * Fw * 1e-9, 3)}
         if not a.no_infer:
-            it, el = timed(infer, a.seconds)
+            it, el = timed(lambda: infer_step(m, x, y), a.seconds)
             inf = it * T * B / el
             row.update(infer_steps_per_s=round(inf, 1), infer_gflops=round(inf * Fw * 1e-9, 3))
-        loss = float(infer())
+        loss = float(infer_step(m, x, y))
         if not math.isfinite(loss):
             sys.exit("torch_bench: non-finite loss")
         rows.append(row)

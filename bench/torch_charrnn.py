@@ -24,8 +24,8 @@ Prints one JSON object per epoch: epoch, valid_nll (nats/char), train_seconds, t
 chars_per_s (training characters per second of wall time, one thread).
 """
 import argparse
-import ctypes
 import json
+import os
 import sys
 import time
 
@@ -33,19 +33,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def blas_threads(n):
-    """Hold the OpenBLAS that Debian's torch links (libopenblasp, pthreads) to n threads:
-    torch.set_num_threads does not reach it, and on a loaded machine its idle workers' spinning
-    cost the main thread most of its share (measured 2026-12-02 under load 6: nn.LSTM 2x128 at
-    batch 50 trained 1.2k chars/s wall without this, 10.6k with OPENBLAS_NUM_THREADS=1).
-    Returns whether an OpenBLAS was found among the loaded libraries."""
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            if "libopenblas" in line:
-                ctypes.CDLL(line.split()[-1]).openblas_set_num_threads(int(n))
-                return True
-    return False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import rnnlab_torch  # noqa: E402  (blas_threads)
 
 
 def load(path):
@@ -123,7 +112,7 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
-    blas_threads(a.threads)
+    rnnlab_torch.blas_threads(a.threads)
     train, valid, V = load(a.data)
     model = Model(a.cell, V, a.hidden, a.layers)
     opt = torch.optim.RMSprop(model.parameters(), lr=a.lr, alpha=a.decay, eps=1e-8, momentum=0)

@@ -17,6 +17,7 @@ mapped onto their weights (see torch_weights); tanh can run either way (the same
 Batches are time-major: x [T,B,I], y [T,B,O], lengths non-increasing; step t of sequence b
 is valid iff t < len[b], and padded steps take no part in anything.
 """
+import ctypes
 import json
 import os
 import struct
@@ -38,6 +39,20 @@ class InputError(Exception):
     def __init__(self, message, code):
         super().__init__(message)
         self.code = code
+
+
+def blas_threads(n):
+    """Hold the OpenBLAS that Debian's torch links (libopenblasp, pthreads) to n threads:
+    torch.set_num_threads does not reach it, and on a loaded machine its idle workers' spinning
+    cost the main thread most of its share (measured 2026-12-02 under load 6: nn.LSTM 2x128 at
+    batch 50 trained 1.2k chars/s wall without this, 10.6k with OPENBLAS_NUM_THREADS=1).
+    Returns whether an OpenBLAS was found among the loaded libraries."""
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            if "libopenblas" in line:
+                ctypes.CDLL(line.split()[-1]).openblas_set_num_threads(int(n))
+                return True
+    return False
 
 
 def read_bytes(path, what):
